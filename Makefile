@@ -1,0 +1,55 @@
+# LatentBook — every target installs what it needs, then builds in release mode.
+SWIFT        ?= swift
+BUILD_FLAGS  := -c release
+BIN          := .build/release/latentbook
+DEB_PACKAGES := pkg-config libopenblas-dev libcmark-dev zlib1g-dev
+THREADS      ?= 2
+
+# Data: --data, then LATENTBOOK_DATA, then data/. On the course machines the files sit in
+# ../shared/data; use them when neither of the others is there.
+ifeq ($(origin LATENTBOOK_DATA),undefined)
+  ifeq ($(wildcard data/mnist),)
+    ifneq ($(wildcard ../shared/data/mnist),)
+      export LATENTBOOK_DATA := $(abspath ../shared/data)
+    endif
+  endif
+endif
+
+.PHONY: all deps pydeps build test report bench clean
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing"; echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# The Python safetensors package lets the tests prove our checkpoints load in Python; the
+# interoperability test is skipped (and says so) where it cannot be installed.
+pydeps:
+	@python3 -c 'import safetensors, numpy' 2>/dev/null || pip install -q safetensors numpy 2>/dev/null \
+	  || echo "note: Python safetensors unavailable; the interoperability test will be skipped"
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+test: deps pydeps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+# Until the notebook runner lands, the report is the baseline model trained on MNIST.
+report: build
+	$(BIN) train --arch baseline --latent 2 --loss bce --epochs 3 --batch 128 --dataset mnist --split all \
+	  --threads $(THREADS) --save output/baseline.safetensors
+
+bench: build
+	$(BIN) bench --threads $(THREADS)
+
+clean:
+	rm -rf .build

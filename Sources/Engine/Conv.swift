@@ -1,0 +1,296 @@
+public enum Padding: String, Codable, Hashable, Sendable, CaseIterable { case same, valid }
+
+/// The index map shared by Conv2D and Conv2DTranspose: a "big" image (a conv's input, a transposed
+/// conv's output) and a "small" grid (a conv's output, a transposed conv's input) are related by
+///   big = small · stride + tap − pad
+/// A conv gathers big → small (im2col, then GEMM); a transposed conv is its adjoint and scatters
+/// small → big (GEMM, then col2im). Using one map for both is what makes them exact adjoints.
+public struct ConvGeometry: Equatable, Sendable {
+    public var bigH, bigW, channels: Int  // channels of the big image (one im2col tap = `channels` floats)
+    public var smallH, smallW: Int
+    public var kernel, stride: Int
+    public var padTop, padLeft: Int
+
+    /// Floats per im2col row: one row per small position.
+    public var rowLength: Int { kernel * kernel * channels }
+    public var rowsPerImage: Int { smallH * smallW }
+    public var bigCount: Int { bigH * bigW * channels }
+
+    /// Keras/TensorFlow Conv2D: `same` → out = ⌈in/s⌉ with total padding max((out−1)s + k − in, 0)
+    /// split top/left = ⌊total/2⌋ (so the extra row/column at stride 2 goes bottom/right);
+    /// `valid` → out = ⌊(in − k)/s⌋ + 1, no padding.
+    public static func conv(inH: Int, inW: Int, channels: Int, kernel: Int, stride: Int, padding: Padding) -> ConvGeometry {
+        func axis(_ n: Int) -> (out: Int, pad: Int) {
+            switch padding {
+            case .same:
+                let out = (n + stride - 1) / stride
+                return (out, max((out - 1) * stride + kernel - n, 0) / 2)
+            case .valid:
+                return (n >= kernel ? (n - kernel) / stride + 1 : 0, 0)
+            }
+        }
+        let (oh, pt) = axis(inH), (ow, pl) = axis(inW)
+        return ConvGeometry(bigH: inH, bigW: inW, channels: channels, smallH: oh, smallW: ow,
+                            kernel: kernel, stride: stride, padTop: pt, padLeft: pl)
+    }
+
+    /// Keras/TensorFlow Conv2DTranspose: the adjoint of the Conv2D whose input has the transposed
+    /// conv's output size. `same` → out = in·s, padding ⌊max(k − s, 0)/2⌋ top/left;
+    /// `valid` → out = in·s + max(k − s, 0), no padding.
+    public static func transposed(inH: Int, inW: Int, filters: Int, kernel: Int, stride: Int, padding: Padding) -> ConvGeometry {
+        func axis(_ n: Int) -> (out: Int, pad: Int) {
+            switch padding {
+            case .same: return (n * stride, max(kernel - stride, 0) / 2)
+            case .valid: return (n * stride + max(kernel - stride, 0), 0)
+            }
+        }
+        let (oh, pt) = axis(inH), (ow, pl) = axis(inW)
+        return ConvGeometry(bigH: oh, bigW: ow, channels: filters, smallH: inH, smallW: inW,
+                            kernel: kernel, stride: stride, padTop: pt, padLeft: pl)
+    }
+
+    /// A 1×1, stride-1, unpadded map is the identity on positions: im2col would be a plain copy.
+    var isPointwise: Bool { kernel == 1 && stride == 1 && padTop == 0 && padLeft == 0 && bigH == smallH && bigW == smallW }
+
+    // big: (bigH, bigW, C) one image → cols: (smallH·smallW, k·k·C)
+    public func im2col(_ big: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+        let c = channels, k = kernel
+        var row = cols
+        for oy in 0..<smallH {
+            for ox in 0..<smallW {
+                var dst = row
+                for ky in 0..<k {
+                    let iy = oy * stride + ky - padTop
+                    if iy < 0 || iy >= bigH {
+                        dst.update(repeating: 0, count: k * c)
+                        dst += k * c
+                        continue
+                    }
+                    for kx in 0..<k {
+                        let ix = ox * stride + kx - padLeft
+                        if ix < 0 || ix >= bigW {
+                            dst.update(repeating: 0, count: c)
+                        } else {
+                            dst.update(from: big + (iy * bigW + ix) * c, count: c)
+                        }
+                        dst += c
+                    }
+                }
+                row += rowLength
+            }
+        }
+    }
+
+    // cols: (smallH·smallW, k·k·C) → big: (bigH, bigW, C) one image, overwritten:
+    // big[p] = bias + Σ of the column entries that map to p, then the activation.
+    // Gathering per output pixel (rather than scattering each column entry) writes every output
+    // once: no zeroing pass, no read-modify-write, and bias and activation ride along for free.
+    public func col2im(_ cols: UnsafePointer<Float>, _ big: UnsafeMutablePointer<Float>,
+                       bias: UnsafePointer<Float>? = nil, activation: Activation = .linear) {
+        let c = channels, k = kernel
+        // Per big row/column, the (small index, tap) pairs that land on it: at most ⌈k/s⌉ each.
+        var tapsY: [(small: Int, tap: Int)] = [], tapsX: [(small: Int, tap: Int)] = []
+        tapsY.reserveCapacity(k); tapsX.reserveCapacity(k)
+        func taps(_ b: Int, pad: Int, smallCount: Int, into list: inout [(small: Int, tap: Int)]) {
+            list.removeAll(keepingCapacity: true)
+            for t in 0..<k {
+                let u = b + pad - t
+                if u >= 0, u % stride == 0, u / stride < smallCount { list.append((u / stride, t)) }
+            }
+        }
+        for by in 0..<bigH {
+            taps(by, pad: padTop, smallCount: smallH, into: &tapsY)
+            for bx in 0..<bigW {
+                taps(bx, pad: padLeft, smallCount: smallW, into: &tapsX)
+                let dst = big + (by * bigW + bx) * c
+                if let bias { dst.update(from: bias, count: c) } else { dst.update(repeating: 0, count: c) }
+                for (sy, ky) in tapsY {
+                    for (sx, kx) in tapsX {
+                        let src = cols + (sy * smallW + sx) * rowLength + (ky * k + kx) * c
+                        for j in 0..<c { dst[j] += src[j] }
+                    }
+                }
+                activation.apply(dst, count: c)
+            }
+        }
+    }
+
+    /// Images per im2col chunk: the column buffer is kept near L2 size so the GEMM that reads it
+    /// (and col2im that writes it) stay in cache; at least one image.
+    var imagesPerChunk: Int { max(1, ConvGeometry.scratchBudget / (rowsPerImage * rowLength)) }
+    var scratchCount: Int { isPointwise ? 0 : imagesPerChunk * rowsPerImage * rowLength }
+
+    /// Floats of im2col scratch aimed for per chunk (1 MiB, half an L2 here).
+    static let scratchBudget = 1 << 18
+}
+
+/// Keras Conv2D with a fused activation. x: (N,H,W,C), kernel: (KH,KW,C,OC), bias: (OC), y: (N,OH,OW,OC)
+public struct Conv2D: Layer {
+    public let geometry: ConvGeometry
+    public let filters: Int
+    public let activation: Activation
+
+    public init(inputShape: [Int], filters: Int, kernel: Int, stride: Int = 1, padding: Padding = .same, activation: Activation = .linear) {
+        precondition(inputShape.count == 3, "Conv2D needs an (H, W, C) input")
+        geometry = .conv(inH: inputShape[0], inW: inputShape[1], channels: inputShape[2], kernel: kernel, stride: stride, padding: padding)
+        self.filters = filters
+        self.activation = activation
+    }
+
+    public var typeName: String { "Conv2D" }
+    public var inputShape: [Int] { [geometry.bigH, geometry.bigW, geometry.channels] }
+    public var outputShape: [Int] { [geometry.smallH, geometry.smallW, filters] }
+    public var parameters: [ParameterTensor] {
+        let k = geometry.kernel, c = geometry.channels
+        return [ParameterTensor(name: "kernel", shape: [k, k, c, filters], offset: 0),
+                ParameterTensor(name: "bias", shape: [filters], offset: k * k * c * filters)]
+    }
+    public var scratchCount: Int { geometry.scratchCount }
+    public var forwardMACs: Int { geometry.rowsPerImage * geometry.rowLength * filters }
+
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) {
+        let rf = geometry.kernel * geometry.kernel, n = rf * geometry.channels * filters
+        glorotUniform(params, count: n, fanIn: rf * geometry.channels, fanOut: rf * filters, rng: &rng)
+        (params + n).update(repeating: 0, count: filters)
+    }
+
+    public func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
+                        params: UnsafePointer<Float>, memory: LayerMemory) {
+        let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength
+        let w = params, b = params + kLen * filters
+        var start = 0
+        while start < batch {
+            let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
+            let a: UnsafePointer<Float>
+            if g.isPointwise {
+                a = x + start * g.bigCount
+            } else {
+                for i in 0..<n { g.im2col(x + (start + i) * g.bigCount, memory.scratch + i * rows * kLen) }
+                a = UnsafePointer(memory.scratch)
+            }
+            BLAS.sgemm(m: n * rows, n: filters, k: kLen, a: a, lda: kLen, b: w, ldb: filters,
+                       beta: 0, c: y + start * rows * filters, ldc: filters)
+            start += n
+        }
+        addBias(y, rows: batch * rows, bias: b, n: filters)
+        activation.apply(y, count: batch * rows * filters)
+    }
+
+    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, batch: Int,
+                         params: UnsafePointer<Float>, dParams: UnsafeMutablePointer<Float>, memory: LayerMemory) {
+        let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength
+        let w = params, dW = dParams, dB = dParams + kLen * filters
+        activation.backward(y: y, dy: dy, rows: batch * rows, width: filters, dBias: dB)
+        var start = 0
+        while start < batch {
+            let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
+            let dyChunk = dy + start * rows * filters
+            if g.isPointwise {
+                let xChunk = x + start * g.bigCount
+                BLAS.sgemm(transA: true, m: kLen, n: filters, k: n * rows, a: xChunk, lda: kLen,
+                           b: dyChunk, ldb: filters, beta: 1, c: dW, ldc: filters)
+                if let dx {
+                    BLAS.sgemm(transB: true, m: n * rows, n: kLen, k: filters, a: dyChunk, lda: filters,
+                               b: w, ldb: filters, beta: 0, c: dx + start * g.bigCount, ldc: kLen)
+                }
+            } else {
+                let cols = memory.scratch
+                for i in 0..<n { g.im2col(x + (start + i) * g.bigCount, cols + i * rows * kLen) }
+                BLAS.sgemm(transA: true, m: kLen, n: filters, k: n * rows, a: cols, lda: kLen,
+                           b: dyChunk, ldb: filters, beta: 1, c: dW, ldc: filters)
+                if let dx {
+                    BLAS.sgemm(transB: true, m: n * rows, n: kLen, k: filters, a: dyChunk, lda: filters,
+                               b: w, ldb: filters, beta: 0, c: cols, ldc: kLen)
+                    for i in 0..<n { g.col2im(cols + i * rows * kLen, dx + (start + i) * g.bigCount) }
+                }
+            }
+            start += n
+        }
+    }
+}
+
+/// Keras Conv2DTranspose with a fused activation.
+/// x: (N,H,W,C), kernel: (KH,KW,OC,C) as Keras stores it, bias: (OC), y: (N,H·s,W·s,OC) for `same`
+public struct Conv2DTranspose: Layer {
+    public let geometry: ConvGeometry
+    public let inputChannels: Int
+    public let activation: Activation
+
+    public init(inputShape: [Int], filters: Int, kernel: Int, stride: Int = 1, padding: Padding = .same, activation: Activation = .linear) {
+        precondition(inputShape.count == 3, "Conv2DTranspose needs an (H, W, C) input")
+        geometry = .transposed(inH: inputShape[0], inW: inputShape[1], filters: filters, kernel: kernel, stride: stride, padding: padding)
+        inputChannels = inputShape[2]
+        self.activation = activation
+    }
+
+    public var filters: Int { geometry.channels }
+    public var typeName: String { "Conv2DTranspose" }
+    public var inputShape: [Int] { [geometry.smallH, geometry.smallW, inputChannels] }
+    public var outputShape: [Int] { [geometry.bigH, geometry.bigW, filters] }
+    public var parameters: [ParameterTensor] {
+        let k = geometry.kernel
+        return [ParameterTensor(name: "kernel", shape: [k, k, filters, inputChannels], offset: 0),
+                ParameterTensor(name: "bias", shape: [filters], offset: k * k * filters * inputChannels)]
+    }
+    public var scratchCount: Int { geometry.scratchCount }
+    public var forwardMACs: Int { geometry.rowsPerImage * geometry.rowLength * inputChannels }
+
+    public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) {
+        let rf = geometry.kernel * geometry.kernel, n = rf * filters * inputChannels
+        // Keras reads fans from the kernel's last two axes: (filters, inputChannels).
+        glorotUniform(params, count: n, fanIn: rf * filters, fanOut: rf * inputChannels, rng: &rng)
+        (params + n).update(repeating: 0, count: filters)
+    }
+
+    public func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int,
+                        params: UnsafePointer<Float>, memory: LayerMemory) {
+        let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength, cIn = inputChannels
+        let w = params, b = params + kLen * cIn
+        var start = 0
+        while start < batch {
+            let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
+            let xChunk = x + start * rows * cIn
+            if g.isPointwise {
+                let yChunk = y + start * g.bigCount
+                BLAS.sgemm(transB: true, m: n * rows, n: kLen, k: cIn, a: xChunk, lda: cIn, b: w, ldb: cIn,
+                           beta: 0, c: yChunk, ldc: kLen)
+                addBias(yChunk, rows: n * rows, bias: b, n: filters)
+                activation.apply(yChunk, count: n * g.bigCount)
+            } else {
+                let cols = memory.scratch
+                BLAS.sgemm(transB: true, m: n * rows, n: kLen, k: cIn, a: xChunk, lda: cIn, b: w, ldb: cIn,
+                           beta: 0, c: cols, ldc: kLen)
+                for i in 0..<n { g.col2im(cols + i * rows * kLen, y + (start + i) * g.bigCount, bias: b, activation: activation) }
+            }
+            start += n
+        }
+    }
+
+    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, batch: Int,
+                         params: UnsafePointer<Float>, dParams: UnsafeMutablePointer<Float>, memory: LayerMemory) {
+        let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength, cIn = inputChannels
+        let w = params, dW = dParams, dB = dParams + kLen * cIn
+        activation.backward(y: y, dy: dy, rows: batch * g.bigH * g.bigW, width: filters, dBias: dB)
+        var start = 0
+        while start < batch {
+            let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
+            let xChunk = x + start * rows * cIn
+            let cols: UnsafePointer<Float>
+            if g.isPointwise {
+                cols = UnsafePointer(dy + start * g.bigCount)
+            } else {
+                for i in 0..<n { g.im2col(dy + (start + i) * g.bigCount, memory.scratch + i * rows * kLen) }
+                cols = UnsafePointer(memory.scratch)
+            }
+            BLAS.sgemm(transA: true, m: kLen, n: cIn, k: n * rows, a: cols, lda: kLen, b: xChunk, ldb: cIn,
+                       beta: 1, c: dW, ldc: cIn)
+            if let dx {
+                BLAS.sgemm(m: n * rows, n: cIn, k: kLen, a: cols, lda: kLen, b: w, ldb: cIn,
+                           beta: 0, c: dx + start * rows * cIn, ldc: cIn)
+            }
+            start += n
+        }
+    }
+}

@@ -1,0 +1,42 @@
+extension Model {
+    public enum Part: Sendable { case encoder, decoder, autoencoder }
+
+    /// Runs part of the model on `count` samples. input: count × (image floats, or latent for the
+    /// decoder) → count × (latent, or image floats with the output activation applied).
+    /// Chunks of `chunk` samples are spread over `threads` threads, each with its own workspace.
+    public func run(_ part: Part, params: [Float], input: [Float], count: Int, threads: Int = 1, chunk: Int = 256) -> [Float] {
+        let range: Range<Int>, inWidth: Int, outWidth: Int
+        switch part {
+        case .encoder: (range, inWidth, outWidth) = (0..<encoderCount, inputCount, spec.latent)
+        case .decoder: (range, inWidth, outWidth) = (encoderCount..<layers.count, spec.latent, inputCount)
+        case .autoencoder: (range, inWidth, outWidth) = (0..<layers.count, inputCount, inputCount)
+        }
+        precondition(input.count == count * inWidth && params.count == parameterCount)
+        var output = [Float](repeating: 0, count: count * outWidth)
+        guard count > 0 else { return output }
+        BLAS.threads = 1
+        let chunks = (count + chunk - 1) / chunk
+        let workers = max(1, min(threads, chunks))
+        let workspaces = (0..<workers).map { _ in Workspace(model: self, capacity: min(chunk, count), training: false) }
+        let activate = part == .encoder ? Activation.linear : outputActivation
+        params.withUnsafeBufferPointer { p in
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { outBuffer in
+                    let y = outBuffer.baseAddress!
+                    parallelFor(workers) { w in
+                        for c in stride(from: w, to: chunks, by: workers) {
+                            let lo = c * chunk, n = min(chunk, count - lo)
+                            let ws = workspaces[w]
+                            ws.loadInput(count: n) { $0.update(from: x.baseAddress! + lo * inWidth, count: n * inWidth) }
+                            ws.infer(self, range, params: p.baseAddress!, batch: n) { out in
+                                activate.apply(out, count: n * outWidth)
+                                (y + lo * outWidth).update(from: out, count: n * outWidth)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}

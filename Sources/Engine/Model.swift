@@ -1,0 +1,116 @@
+/// A built autoencoder: its layers, and where each layer's parameters live in the one flat
+/// parameter buffer (encoder then decoder, each layer's tensors in order), so an optimizer step
+/// is a single loop and a checkpoint is a list of slices.
+public struct Model: Sendable {
+    public let spec: ModelSpec
+    public let layers: [any Layer]
+    public let encoderCount: Int
+    /// The final activation, applied by the loss (from logits) in training and after the last
+    /// layer in inference; the last layer itself is built linear.
+    public let outputActivation: Activation
+    public let offsets: [Int]
+    public let parameterCount: Int
+
+    public init(_ spec: ModelSpec) throws(ModelError) {
+        guard spec.input.count == 3, spec.input.allSatisfy({ $0 > 0 }), [1, 3].contains(spec.input[2]) else {
+            throw .invalidInput(spec.input)
+        }
+        guard spec.latent >= 1 else { throw .invalidLatent(spec.latent) }
+        var decoderSpecs = spec.decoder
+        var output = Activation.linear
+        if let last = decoderSpecs.lastIndex(where: { !$0.isShapeOnly }), let a = decoderSpecs[last].trailingActivation {
+            output = a
+            decoderSpecs[last] = decoderSpecs[last].withActivation(.linear)
+        }
+        var layers: [any Layer] = []
+        var shape = spec.input
+        for (i, s) in spec.encoder.enumerated() {
+            layers.append(try Model.build(s, input: shape, part: "encoder", index: i))
+            shape = layers.last!.outputShape
+        }
+        guard shape == [spec.latent] else { throw .encoderOutput(got: shape, latent: spec.latent) }
+        for (i, s) in decoderSpecs.enumerated() {
+            layers.append(try Model.build(s, input: shape, part: "decoder", index: i))
+            shape = layers.last!.outputShape
+        }
+        guard shape == spec.input else { throw .decoderOutput(got: shape, expected: spec.input) }
+        var offsets: [Int] = [], total = 0
+        for l in layers { offsets.append(total); total += l.parameterCount }
+        self.spec = spec
+        self.layers = layers
+        self.encoderCount = spec.encoder.count
+        self.outputActivation = output
+        self.offsets = offsets
+        self.parameterCount = total
+    }
+
+    public static func preset(_ name: String, input: [Int], latent: Int) throws(ModelError) -> Model {
+        try Model(Presets.spec(name, input: input, latent: latent))
+    }
+
+    static func build(_ spec: LayerSpec, input: [Int], part: String, index: Int) throws(ModelError) -> any Layer {
+        func fail(_ reason: String) -> ModelError { .invalidLayer(part: part, index: index, reason: reason) }
+        func needImage(_ kind: String) throws(ModelError) {
+            guard input.count == 3 else { throw fail("\(kind) needs an (height, width, channels) input, got \(shapeText(input)); add a reshape layer first") }
+        }
+        func positive(_ values: [(String, Int)]) throws(ModelError) {
+            for (name, v) in values where v < 1 { throw fail("\(name) must be at least 1, got \(v)") }
+        }
+        let layer: any Layer
+        switch spec {
+        case let .conv2d(f, k, s, p, a):
+            try needImage("conv2d"); try positive([("filters", f), ("kernel", k), ("stride", s)])
+            layer = Conv2D(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
+        case let .conv2dTranspose(f, k, s, p, a):
+            try needImage("conv2d_transpose"); try positive([("filters", f), ("kernel", k), ("stride", s)])
+            layer = Conv2DTranspose(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
+        case let .dense(u, a):
+            guard input.count == 1 else { throw fail("dense needs a vector input, got \(shapeText(input)); add a flatten layer first") }
+            try positive([("units", u)])
+            layer = Dense(inputs: input[0], units: u, activation: a)
+        case .flatten:
+            layer = Reshape.flatten(inputShape: input)
+        case .reshape(let target):
+            guard !target.isEmpty, target.allSatisfy({ $0 > 0 }), target.reduce(1, *) == input.reduce(1, *) else {
+                throw fail("cannot reshape \(shapeText(input)) (\(input.reduce(1, *)) values) to \(shapeText(target))")
+            }
+            layer = Reshape(inputShape: input, outputShape: target)
+        case .activation(let a):
+            layer = ActivationLayer(shape: input, activation: a)
+        case let .residual(f, s):
+            try needImage("residual"); try positive([("filters", f), ("stride", s)])
+            layer = ResidualBlock(inputShape: input, filters: f, stride: s)
+        }
+        guard layer.outputShape.allSatisfy({ $0 > 0 }) else {
+            throw fail("output shape \(shapeText(layer.outputShape)) is empty for input \(shapeText(input))")
+        }
+        return layer
+    }
+
+    public var inputCount: Int { spec.input.reduce(1, *) }
+    public var encoderLayers: ArraySlice<any Layer> { layers[..<encoderCount] }
+    public var decoderLayers: ArraySlice<any Layer> { layers[encoderCount...] }
+
+    /// Glorot-uniform kernels and zero biases, drawn layer by layer from the seed's "init" stream.
+    public func initialParameters(seed: UInt64) -> [Float] {
+        var rng = SeededGenerator(seed: seed, stream: "init")
+        var params = [Float](repeating: 0, count: parameterCount)
+        params.withUnsafeMutableBufferPointer { p in
+            for (l, o) in zip(layers, offsets) { l.initialize(p.baseAddress! + o, rng: &rng) }
+        }
+        return params
+    }
+
+    /// Every parameter tensor with its checkpoint name ("encoder.0.kernel", "decoder.3.conv1.bias").
+    public var parameterTensors: [ParameterTensor] {
+        layers.indices.flatMap { i in
+            let name = i < encoderCount ? "encoder.\(i)" : "decoder.\(i - encoderCount)"
+            return layers[i].parameters.map { ParameterTensor(name: "\(name).\($0.name)", shape: $0.shape, offset: offsets[i] + $0.offset) }
+        }
+    }
+
+    /// Multiply–accumulates of one forward pass of one image through the whole autoencoder.
+    public var forwardMACsPerSample: Int { layers.reduce(0) { $0 + $1.forwardMACs } }
+    /// Training FLOPs per image: forward, and backward at twice the forward (dx and dW): 3 × 2 × MACs.
+    public var trainingFLOPsPerSample: Int { 6 * forwardMACsPerSample }
+}

@@ -1,0 +1,183 @@
+/// Images for training; the engine reads them by index and never learns where they came from.
+public protocol TrainingData: Sendable {
+    var count: Int { get }
+    /// (H, W, C) of one sample.
+    var sampleShape: [Int] { get }
+    /// Writes the samples at `indices` as NHWC Float32 to `into` (indices.count × sample floats).
+    func fill(_ indices: ArraySlice<Int>, into: UnsafeMutablePointer<Float>)
+}
+
+public struct TrainingConfig: Codable, Hashable, Sendable {
+    public var loss: Loss
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: Adam
+
+    public init(loss: Loss = .bce, epochs: Int = 3, batchSize: Int = 128, optimizer: Adam = Adam()) {
+        self.loss = loss; self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer
+    }
+}
+
+public struct EpochRecord: Codable, Hashable, Sendable {
+    public var epoch: Int
+    /// Mean of the epoch's batch losses (what Keras's progress bar reports).
+    public var loss: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Everything needed to continue training where it stopped: saved with each epoch's checkpoint.
+public struct TrainingState: Sendable, Equatable {
+    public var params: [Float]
+    public var m: [Float]
+    public var v: [Float]
+    /// Optimizer updates done so far (Adam's t).
+    public var step: Int
+    public var history: [EpochRecord]
+
+    public init(params: [Float], m: [Float], v: [Float], step: Int, history: [EpochRecord]) {
+        self.params = params; self.m = m; self.v = v; self.step = step; self.history = history
+    }
+
+    public static func initial(_ model: Model, seed: UInt64) -> TrainingState {
+        let zeros = [Float](repeating: 0, count: model.parameterCount)
+        return TrainingState(params: model.initialParameters(seed: seed), m: zeros, v: zeros, step: 0, history: [])
+    }
+}
+
+public enum TrainingEvent: Sendable {
+    /// After each optimizer step; `loss` is the epoch's running mean, `eta` seconds left in the run.
+    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double, eta: Double)
+    case epochEnd(EpochRecord)
+}
+
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case nonFinite(epoch: Int, step: Int, loss: Double)
+    case shapeMismatch(data: [Int], model: [Int])
+    case noData
+    case invalidSetting(String)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(epoch, step, loss):
+            "training diverged: the loss became \(loss) at epoch \(epoch), step \(step); try a smaller learning rate"
+        case let .shapeMismatch(data, model):
+            "the data has images of shape \(shapeText(data)) but the model expects \(shapeText(model))"
+        case .noData:
+            "there are no images to train on"
+        case .invalidSetting(let s):
+            s
+        }
+    }
+}
+
+/// Data-parallel training: each step's batch is split into `threads` contiguous shards, each run
+/// start to finish by one thread in its own workspace with single-threaded GEMMs; the shard
+/// gradients are then summed in a fixed order and Adam takes one step. The same seed and thread
+/// count therefore give bit-identical results.
+public struct Trainer: Sendable {
+    public let model: Model
+    public let config: TrainingConfig
+    public let threads: Int
+
+    public init(model: Model, config: TrainingConfig, threads: Int) throws(TrainingError) {
+        guard config.batchSize >= 1 else { throw .invalidSetting("batch size must be at least 1, got \(config.batchSize)") }
+        guard config.epochs >= 1 else { throw .invalidSetting("epochs must be at least 1, got \(config.epochs)") }
+        guard threads >= 1 else { throw .invalidSetting("threads must be at least 1, got \(threads)") }
+        self.model = model
+        self.config = config
+        self.threads = min(threads, config.batchSize)
+    }
+
+    /// Trains from `state` (fresh or resumed) up to `config.epochs`. `order(e)` gives epoch e's
+    /// sample order (1-based e); `epochFinished` sees the state after each epoch (to checkpoint it).
+    public func train(data: some TrainingData, from state: TrainingState,
+                      order: (Int) -> [Int],
+                      progress: (TrainingEvent) -> Void = { _ in },
+                      epochFinished: (TrainingState) throws -> Void = { _ in }) throws -> TrainingState {
+        guard data.sampleShape == model.spec.input else { throw TrainingError.shapeMismatch(data: data.sampleShape, model: model.spec.input) }
+        guard data.count > 0 else { throw TrainingError.noData }
+        precondition(state.params.count == model.parameterCount && state.m.count == state.params.count && state.v.count == state.params.count)
+
+        BLAS.threads = 1
+        let batch = config.batchSize
+        let shardCapacity = (batch + threads - 1) / threads
+        let workspaces = (0..<threads).map { _ in Workspace(model: model, capacity: shardCapacity, training: true) }
+        let steps = (data.count + batch - 1) / batch
+        var state = state
+        let clock = ContinuousClock()
+        let runStart = clock.now
+        let firstEpoch = state.history.count + 1
+        guard firstEpoch <= config.epochs else { return state }
+
+        for epoch in firstEpoch...config.epochs {
+            let indices = order(epoch)
+            precondition(indices.count == data.count)
+            let epochStart = clock.now
+            var lossSum = 0.0
+            for s in 0..<steps {
+                let lo = s * batch, hi = min(lo + batch, data.count), n = hi - lo
+                let shards = min(threads, n)
+                let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shards)
+                defer { losses.deallocate() }
+                state.params.withUnsafeBufferPointer { p in
+                    let params = p.baseAddress!
+                    parallelFor(shards) { t in
+                        let a = lo + n * t / shards, b = lo + n * (t + 1) / shards
+                        let ws = workspaces[t]
+                        ws.loadInput(count: b - a) { data.fill(indices[a..<b], into: $0) }
+                        losses[t] = ws.trainStep(model, loss: config.loss, params: params, batch: b - a, batchTotal: n)
+                    }
+                }
+                let batchLoss = losses.reduce(0, +)
+                guard batchLoss.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: s + 1, loss: batchLoss) }
+                lossSum += batchLoss
+                state.step += 1
+                applyUpdate(&state, workspaces: workspaces[..<shards])
+
+                let elapsed = seconds(clock.now - epochStart)
+                let rate = Double(hi) / max(elapsed, 1e-9)
+                let runDone = Double((epoch - firstEpoch) * data.count + hi)
+                let runTotal = Double((config.epochs - firstEpoch + 1) * data.count)
+                let eta = seconds(clock.now - runStart) / runDone * (runTotal - runDone)
+                progress(.step(epoch: epoch, epochs: config.epochs, step: s + 1, steps: steps,
+                               loss: lossSum / Double(s + 1), imagesPerSecond: rate, eta: eta))
+            }
+            let secondsTaken = seconds(clock.now - epochStart)
+            let record = EpochRecord(epoch: epoch, loss: lossSum / Double(steps), seconds: secondsTaken,
+                                     imagesPerSecond: Double(data.count) / secondsTaken)
+            state.history.append(record)
+            progress(.epochEnd(record))
+            try epochFinished(state)
+        }
+        return state
+    }
+
+    /// Sums the shards' gradients into the first (fixed order: deterministic) and steps Adam.
+    private func applyUpdate(_ state: inout TrainingState, workspaces: ArraySlice<Workspace>) {
+        let first = workspaces.first!
+        for ws in workspaces.dropFirst() {
+            first.grads.withUnsafeMutableBufferPointer { g in
+                ws.grads.withUnsafeBufferPointer { h in
+                    for i in 0..<g.count { g[i] += h[i] }
+                }
+            }
+        }
+        let t = state.step
+        first.grads.withUnsafeBufferPointer { g in
+            state.params.withUnsafeMutableBufferPointer { p in
+                state.m.withUnsafeMutableBufferPointer { m in
+                    state.v.withUnsafeMutableBufferPointer { v in
+                        config.optimizer.update(params: p.baseAddress!, grads: g.baseAddress!, m: m.baseAddress!,
+                                                v: v.baseAddress!, count: p.count, step: t)
+                    }
+                }
+            }
+        }
+    }
+}
+
+func seconds(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}

@@ -1,0 +1,86 @@
+/// Every buffer one thread needs to push up to `capacity` samples through a model, carved out of
+/// one arena allocated once (llm.c-style): nothing is allocated per step.
+final class Workspace: @unchecked Sendable {  // each instance is only ever used by one thread at a time
+    let capacity: Int
+    private(set) var arena: [Float]
+    /// Gradient of the loss with respect to every parameter, accumulated by backward.
+    var grads: [Float]
+
+    let input: Int
+    let activations: [Int]
+    let saved: [Int]
+    let temp, scratch, gradA, gradB: Int
+
+    init(model: Model, capacity: Int, training: Bool) {
+        self.capacity = capacity
+        var end = 0
+        func take(_ n: Int) -> Int { defer { end += n }; return end }
+        let layers = model.layers
+        input = take(capacity * max(model.inputCount, model.spec.latent))
+        activations = layers.map { take(capacity * $0.outputCount) }
+        saved = layers.map { take(capacity * $0.savedCount) }
+        temp = take(capacity * (layers.map(\.tempCount).max() ?? 0))
+        scratch = take(layers.map(\.scratchCount).max() ?? 0)
+        let widest = max(model.inputCount, layers.map(\.outputCount).max() ?? 0) * capacity
+        gradA = training ? take(widest) : end
+        gradB = training ? take(widest) : end
+        arena = [Float](repeating: 0, count: end)
+        grads = [Float](repeating: 0, count: training ? model.parameterCount : 0)
+    }
+
+    func memory(_ base: UnsafeMutablePointer<Float>, layer i: Int) -> LayerMemory {
+        LayerMemory(saved: base + saved[i], temp: base + temp, scratch: base + scratch)
+    }
+
+    /// Runs layers[range] on `batch` samples already in the input buffer; returns the offset of the output.
+    func forward(_ model: Model, _ range: Range<Int>, base: UnsafeMutablePointer<Float>,
+                 params: UnsafePointer<Float>, batch: Int) -> Int {
+        var x = input
+        for i in range {
+            model.layers[i].forward(x: base + x, y: base + activations[i], batch: batch,
+                                    params: params + model.offsets[i], memory: memory(base, layer: i))
+            x = activations[i]
+        }
+        return x
+    }
+
+    /// One training pass over `batch` samples in the input buffer: forward, loss against the input
+    /// itself, backward into `grads` (zeroed first). Returns the shard's share of the batch loss.
+    func trainStep(_ model: Model, loss: Loss, params: UnsafePointer<Float>, batch: Int, batchTotal: Int) -> Double {
+        let n = model.layers.count
+        let scale = 1 / Float(batchTotal * model.spec.input[2])
+        return arena.withUnsafeMutableBufferPointer { arenaBuffer in
+            grads.withUnsafeMutableBufferPointer { gradBuffer in
+                let base = arenaBuffer.baseAddress!, dParams = gradBuffer.baseAddress!
+                dParams.update(repeating: 0, count: gradBuffer.count)
+                let out = forward(model, 0..<n, base: base, params: params, batch: batch)
+                var dy = gradA, dx = gradB
+                let value = loss.forwardBackward(logits: base + out, target: base + input, count: batch * model.inputCount,
+                                                 output: model.outputActivation, scale: scale, dLogits: base + dy)
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let x = i == 0 ? input : activations[i - 1]
+                    model.layers[i].backward(x: base + x, y: base + activations[i], dy: base + dy,
+                                             dx: i == 0 ? nil : base + dx, batch: batch,
+                                             params: params + model.offsets[i], dParams: dParams + model.offsets[i],
+                                             memory: memory(base, layer: i))
+                    swap(&dy, &dx)
+                }
+                return value
+            }
+        }
+    }
+
+    /// Copies `batch` samples into the input buffer through `fill`.
+    func loadInput(count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) {
+        arena.withUnsafeMutableBufferPointer { fill($0.baseAddress! + input) }
+    }
+
+    /// Inference over layers[range] for `batch` samples in the input buffer; `finish` reads the output.
+    func infer<R>(_ model: Model, _ range: Range<Int>, params: UnsafePointer<Float>, batch: Int,
+                  _ finish: (UnsafeMutablePointer<Float>) -> R) -> R {
+        arena.withUnsafeMutableBufferPointer { a in
+            let base = a.baseAddress!
+            return finish(base + forward(model, range, base: base, params: params, batch: batch))
+        }
+    }
+}

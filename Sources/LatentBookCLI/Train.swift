@@ -1,0 +1,116 @@
+import ArgumentParser
+import Datasets
+import Engine
+import Foundation
+
+enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
+    case mnist
+    case fashionMNIST = "fashion-mnist"
+    case colorizedMNIST = "colorized-mnist"
+}
+
+extension Loss: ExpressibleByArgument {}
+extension Split: ExpressibleByArgument {}
+
+/// Options shared by every command that loads data.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: mnist, fashion-mnist or colorized-mnist.")
+    var dataset: DatasetChoice = .mnist
+    @Option(help: "Split: train, test, or all (train then test, the Keras VAE example's 70,000 images).")
+    var split: Split = .train
+    @Option(help: "Use only the first N images.")
+    var limit: Int?
+    @Option(name: .customLong("color-bias"), help: "colorized-mnist: probability that a digit gets its class's color.")
+    var colorBias: Double = 0.9
+    @Option(help: "Directory holding mnist/ and fashion-mnist/ (default: $LATENTBOOK_DATA, then data/).")
+    var data: String?
+
+    func load(seed: UInt64) throws -> ImageSet {
+        let dir = try DataDirectory.resolve(explicit: data)
+        switch dataset {
+        case .mnist: return try ImageSet.load(.mnist, split: split, from: dir, limit: limit)
+        case .fashionMNIST: return try ImageSet.load(.fashionMNIST, split: split, from: dir, limit: limit)
+        case .colorizedMNIST:
+            let base = try ImageSet.load(.mnist, split: split, from: dir, limit: limit)
+            return try ImageSet.colorized(base, bias: colorBias, background: false, seed: seed)
+        }
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train an autoencoder and save a safetensors checkpoint.")
+
+    @Option(help: "Architecture: \(Presets.names.joined(separator: ", ")).")
+    var arch = "baseline"
+    @Option(help: "Latent size.")
+    var latent = 2
+    @Option(help: "Reconstruction loss: bce or mse.")
+    var loss: Loss = .bce
+    @Option(help: "Epochs.")
+    var epochs = 3
+    @Option(help: "Batch size.")
+    var batch = 128
+    @Option(name: .customLong("lr"), help: "Adam learning rate.")
+    var learningRate: Float = 1e-3
+    @OptionGroup var dataOptions: DataOptions
+    @Option(help: "Random seed (weights, shuffling, colors).")
+    var seed: UInt64 = 0
+    @Option(help: "Threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Write the checkpoint here (rewritten after every epoch); an existing one is resumed.")
+    var save: String?
+
+    func validate() throws {
+        guard latent >= 1 else { throw ValidationError("--latent must be at least 1") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be a positive number") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let data = try dataOptions.load(seed: seed)
+            let model = try Model.preset(arch, input: data.sampleShape, latent: latent)
+            print(model.summary)
+            print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed)")
+            let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
+            let notes = ["seed": String(seed), "data": data.name,
+                         "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
+            var start = TrainingState.initial(model, seed: seed)
+            if let save, let resumed = try resumable(at: save, spec: model.spec, config: config, notes: notes) {
+                start = resumed
+                print("resuming \(save) after epoch \(resumed.history.count)")
+            }
+            let order = EpochOrder(count: data.count, seed: seed)
+            let progress = ProgressPrinter()
+            let trainer = try Trainer(model: model, config: config, threads: threads)
+            let final = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: progress.handle) { state in
+                if let save { try writeAtomically(try Checkpoint(spec: model.spec, config: config, state: state, notes: notes).safetensors().encoded(), to: save) }
+            }
+            let seconds = final.history.reduce(0) { $0 + $1.seconds }
+            print("final loss \(formatFixed(final.history.last!.loss, 4)) after \(final.history.count) epochs (\(formatFixed(seconds, 1)) s this run)")
+            if let save { print("saved \(save)") }
+        }
+    }
+
+    /// An existing checkpoint at the save path continues training if it was made by the same
+    /// model, settings and data; anything else is an error rather than a silent overwrite.
+    private func resumable(at path: String, spec: ModelSpec, config: TrainingConfig, notes: [String: String]) throws -> TrainingState? {
+        guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
+        let checkpoint = try Checkpoint(SafeTensors(decoding: [UInt8](bytes)))
+        var sameConfig = checkpoint.config
+        sameConfig.epochs = config.epochs
+        guard checkpoint.spec == spec, sameConfig == config, checkpoint.notes == notes else {
+            throw ResumeError(path: path)
+        }
+        return checkpoint.state
+    }
+}
+
+struct ResumeError: Error, CustomStringConvertible {
+    let path: String
+    var description: String {
+        "error: \(path) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path"
+    }
+}
