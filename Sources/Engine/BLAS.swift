@@ -16,6 +16,9 @@ public enum BLAS {
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
+    /// The kernel family OpenBLAS chose for this CPU ("Haswell", "SkylakeX", ...).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
     /// Threads OpenBLAS may use inside one call. The trainer splits work across cores itself and
     /// keeps this at 1; the sgemm benchmark raises it to measure the machine's multi-thread rate.
     public static var threads: Int {

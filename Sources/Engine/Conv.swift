@@ -54,27 +54,31 @@ public struct ConvGeometry: Equatable, Sendable {
 
     // big: (bigH, bigW, C) one image → cols: (smallH·smallW, k·k·C)
     public func im2col(_ big: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
-        let c = channels, k = kernel
+        let c = channels, k = kernel, kc = k * c
         var row = cols
         for oy in 0..<smallH {
             for ox in 0..<smallW {
                 var dst = row
+                let ix0 = ox * stride - padLeft
+                let inside = ix0 >= 0 && ix0 + k <= bigW
                 for ky in 0..<k {
                     let iy = oy * stride + ky - padTop
                     if iy < 0 || iy >= bigH {
-                        dst.update(repeating: 0, count: k * c)
-                        dst += k * c
-                        continue
-                    }
-                    for kx in 0..<k {
-                        let ix = ox * stride + kx - padLeft
-                        if ix < 0 || ix >= bigW {
-                            dst.update(repeating: 0, count: c)
-                        } else {
-                            dst.update(from: big + (iy * bigW + ix) * c, count: c)
+                        dst.update(repeating: 0, count: kc)
+                    } else if inside {
+                        // The k taps of an interior kernel row are k adjacent pixels: one copy.
+                        dst.update(from: big + (iy * bigW + ix0) * c, count: kc)
+                    } else {
+                        for kx in 0..<k {
+                            let ix = ix0 + kx
+                            if ix < 0 || ix >= bigW {
+                                (dst + kx * c).update(repeating: 0, count: c)
+                            } else {
+                                (dst + kx * c).update(from: big + (iy * bigW + ix) * c, count: c)
+                            }
                         }
-                        dst += c
                     }
+                    dst += kc
                 }
                 row += rowLength
             }
@@ -87,30 +91,48 @@ public struct ConvGeometry: Equatable, Sendable {
     // once: no zeroing pass, no read-modify-write, and bias and activation ride along for free.
     public func col2im(_ cols: UnsafePointer<Float>, _ big: UnsafeMutablePointer<Float>,
                        bias: UnsafePointer<Float>? = nil, activation: Activation = .linear) {
-        let c = channels, k = kernel
-        // Per big row/column, the (small index, tap) pairs that land on it: at most ⌈k/s⌉ each.
-        var tapsY: [(small: Int, tap: Int)] = [], tapsX: [(small: Int, tap: Int)] = []
-        tapsY.reserveCapacity(k); tapsX.reserveCapacity(k)
-        func taps(_ b: Int, pad: Int, smallCount: Int, into list: inout [(small: Int, tap: Int)]) {
-            list.removeAll(keepingCapacity: true)
-            for t in 0..<k {
-                let u = b + pad - t
-                if u >= 0, u % stride == 0, u / stride < smallCount { list.append((u / stride, t)) }
-            }
-        }
-        for by in 0..<bigH {
-            taps(by, pad: padTop, smallCount: smallH, into: &tapsY)
-            for bx in 0..<bigW {
-                taps(bx, pad: padLeft, smallCount: smallW, into: &tapsX)
-                let dst = big + (by * bigW + bx) * c
-                if let bias { dst.update(from: bias, count: c) } else { dst.update(repeating: 0, count: c) }
-                for (sy, ky) in tapsY {
-                    for (sx, kx) in tapsX {
-                        let src = cols + (sy * smallW + sx) * rowLength + (ky * k + kx) * c
-                        for j in 0..<c { dst[j] += src[j] }
+        let c = channels, k = kernel, perAxis = (k + stride - 1) / stride
+        // A column entry's offset splits into a row part (sy·smallW·rowLength + ky·k·C) and a
+        // column part (sx·rowLength + kx·C); tabulate both per big coordinate, ⌈k/s⌉ at most each.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: (bigH + bigW) * (perAxis + 1) + c) { table in
+            let t = table.baseAddress!
+            func tabulate(_ at: UnsafeMutablePointer<Int>, size: Int, pad: Int, smallCount: Int, scale: Int, tapScale: Int) {
+                for b in 0..<size {
+                    let entry = at + b * (perAxis + 1)
+                    var n = 0
+                    for tap in 0..<k {
+                        let u = b + pad - tap
+                        if u >= 0, u % stride == 0, u / stride < smallCount { n += 1; entry[n] = (u / stride) * scale + tap * tapScale }
                     }
+                    entry[0] = n
                 }
-                activation.apply(dst, count: c)
+            }
+            let rowsTable = t, colsTable = t + bigH * (perAxis + 1)
+            tabulate(rowsTable, size: bigH, pad: padTop, smallCount: smallH, scale: smallW * rowLength, tapScale: k * c)
+            tabulate(colsTable, size: bigW, pad: padLeft, smallCount: smallW, scale: rowLength, tapScale: c)
+            let zeros = UnsafeMutableRawPointer(colsTable + bigW * (perAxis + 1)).bindMemory(to: Float.self, capacity: c)
+            zeros.update(repeating: 0, count: c)
+            let b = bias ?? UnsafePointer(zeros)
+            for by in 0..<bigH {
+                let ys = rowsTable + by * (perAxis + 1)
+                for bx in 0..<bigW {
+                    let xs = colsTable + bx * (perAxis + 1)
+                    let dst = big + (by * bigW + bx) * c
+                    var first = true
+                    for i in 0..<ys[0] {
+                        for j in 0..<xs[0] {
+                            let src = cols + ys[1 + i] + xs[1 + j]
+                            if first {
+                                for q in 0..<c { dst[q] = b[q] + src[q] }
+                                first = false
+                            } else {
+                                for q in 0..<c { dst[q] += src[q] }
+                            }
+                        }
+                    }
+                    if first { for q in 0..<c { dst[q] = b[q] } }  // a pixel no tap reaches (valid, k < s)
+                    activation.apply(dst, count: c)
+                }
             }
         }
     }

@@ -28,6 +28,7 @@ struct Bench: ParsableCommand {
             print("command: latentbook bench --threads \(threads) --steps \(steps) --faithful-epochs \(faithfulEpochs)\n")
 
             let one = sgemmRate(threads: 1), many = sgemmRate(threads: threads)
+            print("OpenBLAS kernels: \(BLAS.coreName)")
             print("sgemm 2048³: \(formatFixed(one, 1)) GFLOP/s on 1 thread, \(formatFixed(many, 1)) GFLOP/s on \(threads) threads\n")
 
             let dir = try DataDirectory.resolve(explicit: data)
