@@ -153,27 +153,32 @@ public struct Trainer: Sendable {
         return state
     }
 
-    /// Sums the shards' gradients into the first (fixed order: deterministic) and steps Adam.
+    /// Sums the shards' gradients into the first (in shard order: deterministic) and steps Adam,
+    /// both in one pass over each thread's slice of the parameters.
     private func applyUpdate(_ state: inout TrainingState, workspaces: ArraySlice<Workspace>) {
-        let first = workspaces.first!
-        for ws in workspaces.dropFirst() {
-            first.grads.withUnsafeMutableBufferPointer { g in
-                ws.grads.withUnsafeBufferPointer { h in
-                    for i in 0..<g.count { g[i] += h[i] }
-                }
-            }
-        }
-        let t = state.step
-        first.grads.withUnsafeBufferPointer { g in
+        let t = state.step, count = model.parameterCount
+        let parts = min(threads, max(1, count / 4096))
+        withGradients(workspaces) { grads in
             state.params.withUnsafeMutableBufferPointer { p in
                 state.m.withUnsafeMutableBufferPointer { m in
                     state.v.withUnsafeMutableBufferPointer { v in
-                        config.optimizer.update(params: p.baseAddress!, grads: g.baseAddress!, m: m.baseAddress!,
-                                                v: v.baseAddress!, count: p.count, step: t)
+                        let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, grads[0])
+                        parallelFor(parts) { part in
+                            let lo = count * part / parts, hi = count * (part + 1) / parts
+                            for h in grads.dropFirst() { for i in lo..<hi { g[i] += h[i] } }
+                            config.optimizer.update(params: p + lo, grads: g + lo, m: m + lo, v: v + lo, count: hi - lo, step: t)
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Every shard's gradient buffer at once, each borrowed for the duration of `body` only.
+    private func withGradients<R>(_ workspaces: ArraySlice<Workspace>, _ taken: [UnsafeMutablePointer<Float>] = [],
+                                  _ body: ([UnsafeMutablePointer<Float>]) -> R) -> R {
+        guard let head = workspaces.first else { return body(taken) }
+        return head.grads.withUnsafeMutableBufferPointer { withGradients(workspaces.dropFirst(), taken + [$0.baseAddress!], body) }
     }
 }
 
