@@ -147,8 +147,9 @@ public struct Trainer: Sendable {
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(steps), seconds: secondsTaken,
                                      imagesPerSecond: Double(data.count) / secondsTaken)
             state.history.append(record)
-            progress(.epochEnd(record))
+            // Checkpoint first: once an epoch is reported, it is safe on disk.
             try epochFinished(state)
+            progress(.epochEnd(record))
         }
         return state
     }

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Architectures whose throughput to measure.")
     var archs = "baseline,deep"
     @Option(help: "Timed training steps (batch 128) per architecture.")
-    var steps = 60
+    var steps = 150
     @Option(help: "Epochs of the faithfulness run (baseline, 70,000 images, batch 128); 0 skips it.")
     var faithfulEpochs = 3
 
