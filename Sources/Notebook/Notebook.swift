@@ -1,0 +1,288 @@
+/// A fenced code block whose info string starts with a directive name; its body is a YAML
+/// mapping of options.
+public struct Cell: Sendable, Hashable {
+    /// 0-based among the notebook's cells, in document order.
+    public var index: Int
+    public var directive: String
+    /// Explicit, or `<directive>-<n>` where n counts this directive's cells so far (named ones too).
+    public var name: String
+    public var nameIsExplicit: Bool
+    /// Of the opening fence.
+    public var location: SourceLocation
+    /// Of the name in the info string; of the directive when the name is implicit.
+    public var nameLocation: SourceLocation
+    /// The YAML text as written (cmark strips an indented fence's indentation from each line).
+    public var body: String
+    /// The body's top-level mapping; empty for an empty body or one that is not a valid mapping.
+    public var options: [YAMLEntry]
+    /// Line of the first body line, column of the fence.
+    public var bodyLocation: SourceLocation
+
+    public init(index: Int, directive: String, name: String, nameIsExplicit: Bool, location: SourceLocation,
+                nameLocation: SourceLocation, body: String, options: [YAMLEntry], bodyLocation: SourceLocation) {
+        self.index = index
+        self.directive = directive
+        self.name = name
+        self.nameIsExplicit = nameIsExplicit
+        self.location = location
+        self.nameLocation = nameLocation
+        self.body = body
+        self.options = options
+        self.bodyLocation = bodyLocation
+    }
+}
+
+/// A top-level block of a notebook, in document order. Fenced blocks that are not cells
+/// (plain code, or directive blocks nested in lists and quotes) are prose.
+public enum NotebookBlock: Sendable, Hashable {
+    case prose(MarkdownNode)
+    case cell(Cell)
+}
+
+/// `{{ cell.field }}` in prose text: a value the runtime fills in from a cell's results.
+public struct InlineReference: Sendable, Hashable {
+    public var cell: String
+    /// May contain dots, e.g. `metrics.auc`.
+    public var field: String
+    /// Of the first `{`.
+    public var location: SourceLocation
+    /// As written, braces included.
+    public var text: String
+
+    public init(cell: String, field: String, location: SourceLocation, text: String) {
+        self.cell = cell
+        self.field = field
+        self.location = location
+        self.text = text
+    }
+}
+
+/// A parsed notebook: front matter, then prose and cells. Parsing executes nothing and knows no
+/// directive's meaning beyond its name.
+///
+/// Only top-level fenced blocks are cells. A fenced block whose first word is a directive but
+/// that sits inside a list or block quote stays prose (shown as code) with a warning, and so
+/// does a fenced block whose first word looks like a misspelt directive.
+public struct Notebook: Sendable {
+    /// The path as given; diagnostics print it.
+    public var file: String
+    public var frontMatter: FrontMatter
+    public var blocks: [NotebookBlock]
+    /// `{{ cell.field }}` references in prose, in document order.
+    public private(set) var references: [InlineReference]
+
+    public init(file: String, frontMatter: FrontMatter, blocks: [NotebookBlock], references: [InlineReference]) {
+        self.file = file
+        self.frontMatter = frontMatter
+        self.blocks = blocks
+        self.references = references
+    }
+
+    public var cells: [Cell] {
+        blocks.compactMap { block in
+            if case .cell(let cell) = block { cell } else { nil }
+        }
+    }
+
+    /// Parses a notebook. Never throws: every problem found becomes a diagnostic, sorted by location.
+    public static func parse(_ source: String, file: String, directives: Set<String>) -> (Notebook, [Diagnostic]) {
+        let text = SourceText(source)
+        var reader = NotebookReader(source: text, directives: directives, log: DiagnosticLog(file: file))
+        let (frontMatter, markdownLine) = FrontMatter.split(text, log: &reader.log)
+        let document = MarkdownNode.parseCommonMark(text, fromLine: markdownLine)
+        let blocks = document.children.map { reader.block(from: $0) }
+        for case .prose(let node) in blocks { reader.scanReferences(in: node) }
+        let notebook = Notebook(file: file, frontMatter: frontMatter, blocks: blocks, references: reader.references)
+        return (notebook, reader.log.sorted)
+    }
+}
+
+/// Reads top-level blocks into cells and prose, collecting references and diagnostics.
+private struct NotebookReader {
+    let source: SourceText
+    let directives: Set<String>
+    var log: DiagnosticLog
+    var references: [InlineReference] = []
+    private var cellCount = 0
+    private var directiveCounts: [String: Int] = [:]
+    private var nameLines: [String: Int] = [:]
+
+    init(source: SourceText, directives: Set<String>, log: DiagnosticLog) {
+        self.source = source
+        self.directives = directives
+        self.log = log
+    }
+
+    mutating func block(from node: MarkdownNode) -> NotebookBlock {
+        if case .codeBlock(let info, let literal) = node.kind, let directive = words(info).first, directives.contains(directive) {
+            return .cell(cell(words: words(info), body: literal, at: node.location))
+        }
+        checkCodeBlocks(in: node)
+        return .prose(node)
+    }
+
+    private func words(_ info: String) -> [String] {
+        info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+    }
+
+    /// Warns about fenced blocks in prose that were probably meant as cells: directive blocks
+    /// (top-level ones became cells, so these are nested) and near-misses of a directive name.
+    private mutating func checkCodeBlocks(in node: MarkdownNode) {
+        if case .codeBlock(let info, _) = node.kind, let word = words(info).first {
+            if directives.contains(word) {
+                log.report(.nestedCell(directive: word), at: node.location)
+            } else if let guess = suggestion(for: word, among: directives.sorted()) {
+                log.report(.unknownDirective(word, suggestion: guess), at: node.location)
+            }
+        }
+        for child in node.children { checkCodeBlocks(in: child) }
+    }
+
+    /// A cell from its fence's info string `words` (the first is its directive) and its body.
+    private mutating func cell(words: [String], body: String, at location: SourceLocation) -> Cell {
+        let directive = words[0]
+        let wordLocations = infoWordLocations(fenceAt: location)
+        func locationOfWord(_ index: Int) -> SourceLocation {
+            index < wordLocations.count ? wordLocations[index] : location
+        }
+
+        directiveCounts[directive, default: 0] += 1
+        let name = words.count > 1 ? words[1] : "\(directive)-\(directiveCounts[directive, default: 1])"
+        let nameLocation = locationOfWord(words.count > 1 ? 1 : 0)
+        if words.count > 1, !isValidName(name.utf8) {
+            log.report(.invalidCellName(name), at: nameLocation)
+        }
+        if words.count > 2 {
+            log.report(.textAfterCellName(words[2...].joined(separator: " ")), at: locationOfWord(2))
+        }
+        if let firstLine = nameLines[name] {
+            log.report(.duplicateCellName(name, firstLine: firstLine), at: nameLocation)
+        } else {
+            nameLines[name] = nameLocation.line
+        }
+
+        let bodyLocation = SourceLocation(line: location.line + 1, column: location.column)
+        var options: [YAMLEntry] = []
+        if body.contains(where: { !$0.isWhitespace }) {
+            switch parseYAML(body, at: bodyPlacement(bodyLocation, lineCount: body.count { $0 == "\n" }), log: &log) {
+            case .mapping(let entries, _): options = entries
+            case let value?: log.report(.bodyNotMapping(found: value.summary), at: value.location)
+            case nil: break
+            }
+        }
+        defer { cellCount += 1 }
+        return Cell(index: cellCount, directive: directive, name: name, nameIsExplicit: words.count > 1,
+                    location: location, nameLocation: nameLocation, body: body, options: options,
+                    bodyLocation: bodyLocation)
+    }
+
+    /// Where each word of the info string starts on the fence line that begins at `fence`.
+    private func infoWordLocations(fenceAt fence: SourceLocation) -> [SourceLocation] {
+        let line = source.line(fence.line)
+        var index = line.startIndex + source.byteColumn(of: fence) - 1
+        guard index < line.endIndex else { return [] }
+        let fenceCharacter = line[index]
+        while index < line.endIndex, line[index] == fenceCharacter { index += 1 }
+        var locations: [SourceLocation] = []
+        var inWord = false
+        for position in index..<line.endIndex {
+            let isSpace = line[position] == 0x20 || line[position] == 0x09
+            if !isSpace, !inWord {
+                locations.append(source.location(line: fence.line, byteColumn: position - line.startIndex + 1))
+            }
+            inWord = !isSpace
+        }
+        return locations
+    }
+
+    /// cmark strips up to the fence's indentation from each body line; add it back to columns.
+    /// The line after the body (the closing fence, where end-of-input errors point) counts too.
+    private func bodyPlacement(_ body: SourceLocation, lineCount: Int) -> YAMLPlacement {
+        let indent = body.column - 1
+        let indents = (0...lineCount).map { offset in
+            min(indent, source.line(body.line + offset).prefix { $0 == 0x20 }.count)
+        }
+        return YAMLPlacement(firstLine: body.line, indents: indents)
+    }
+
+    /// Finds `{{ cell.field }}` in prose text. Adjacent text nodes on one line are scanned as one
+    /// run (cmark may split text); code spans, code blocks and HTML are skipped.
+    mutating func scanReferences(in node: MarkdownNode) {
+        var run: (text: String, location: SourceLocation)?
+        for child in node.children {
+            if case .text(let text) = child.kind {
+                if let current = run, current.location.line == child.location.line {
+                    run?.text += text
+                } else {
+                    if let run { scanRun(run.text, at: run.location) }
+                    run = (text, child.location)
+                }
+                continue
+            }
+            if let current = run { scanRun(current.text, at: current.location) }
+            run = nil
+            switch child.kind {
+            case .code, .codeBlock, .htmlInline, .htmlBlock: break
+            default: scanReferences(in: child)
+            }
+        }
+        if let run { scanRun(run.text, at: run.location) }
+    }
+
+    /// Scans one run of text. Positions come from the source line: the k-th `{{` of the run is
+    /// the k-th `{{` on its line from where the run starts (entities and escapes make the text
+    /// and the source differ in length, never in braces).
+    private mutating func scanRun(_ text: String, at start: SourceLocation) {
+        let literal = Array(text.utf8)
+        let startByte = source.byteColumn(of: start)
+        let sourceOpenings = occurrences(of: (0x7B, 0x7B), in: Array(source.line(start.line).dropFirst(startByte - 1)))
+        let closings = occurrences(of: (0x7D, 0x7D), in: literal)
+        var resume = 0
+        for (k, opening) in occurrences(of: (0x7B, 0x7B), in: literal).enumerated() where opening >= resume {
+            let location = k < sourceOpenings.count
+                ? source.location(line: start.line, byteColumn: startByte + sourceOpenings[k]) : start
+            guard let close = closings.first(where: { $0 >= opening + 2 }) else {
+                log.report(.unclosedReference, at: location)
+                return  // every later `{{` in the run is unclosed too
+            }
+            resume = close + 2
+            let written = String(decoding: literal[opening..<resume], as: UTF8.self)
+            // Spaces may surround the reference but not split it.
+            let words = String(decoding: literal[(opening + 2)..<close], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let parts = words.first?.split(separator: ".", omittingEmptySubsequences: false) ?? []
+            guard words.count == 1, parts.count >= 2, isValidName(parts[0].utf8),
+                  parts.dropFirst().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isNameByte) }) else {
+                log.report(.malformedReference(written), at: location)
+                continue
+            }
+            references.append(InlineReference(cell: String(parts[0]), field: parts.dropFirst().joined(separator: "."),
+                                              location: location, text: written))
+        }
+    }
+}
+
+/// Offsets of the non-overlapping occurrences of a two-byte sequence such as `{{`.
+private func occurrences(of pair: (UInt8, UInt8), in bytes: [UInt8]) -> [Int] {
+    var result: [Int] = []
+    var index = 0
+    while index + 1 < bytes.count {
+        if bytes[index] == pair.0 && bytes[index + 1] == pair.1 {
+            result.append(index)
+            index += 2
+        } else {
+            index += 1
+        }
+    }
+    return result
+}
+
+/// `[A-Za-z][A-Za-z0-9_-]*`: no dots, since prose refers to `name.field`.
+private func isValidName<Name: Collection>(_ name: Name) -> Bool where Name.Element == UInt8 {
+    guard let first = name.first, (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first) else { return false }
+    return name.allSatisfy(isNameByte)
+}
+
+private func isNameByte(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+        || byte == 0x5F || byte == 0x2D
+}
