@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "latentbook", targets: ["LatentBookCLI"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,12 +33,19 @@ let package = Package(
             name: "Datasets",
             dependencies: ["Engine", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: kernelFlags),
+        .target(name: "Notebook", dependencies: ["CCmark", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Runtime",
+            dependencies: ["Engine", "Datasets", "Notebook", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "LatentBookCLI",
-            dependencies: ["Engine", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Engine", "Datasets", "Notebook", "Runtime",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["check_safetensors.py"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Notebook", "Engine", "Datasets"]),
         .testTarget(name: "LatentBookCLITests", dependencies: ["LatentBookCLI", "Engine"]),
     ]
 )

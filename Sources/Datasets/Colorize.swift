@@ -7,6 +7,9 @@ extension ImageSet {
         (0, 255, 255), (0, 102, 255), (51, 0, 255), (204, 0, 255), (255, 0, 153),
     ]
 
+    /// Names of the palette entries, for legends.
+    public static let paletteNames = ["red", "orange", "lime", "green", "spring green", "cyan", "azure", "violet", "magenta", "rose"]
+
     /// How dim the background color is where the digit is absent.
     public static let backgroundLevel: Float = 0.35
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 
 @main
@@ -7,10 +8,9 @@ struct LatentBook: ParsableCommand {
         commandName: "latentbook",
         abstract: "Literate autoencoder notebooks, and the engine that trains them.",
         version: engineVersion,
-        subcommands: [Train.self, Bench.self])
+        subcommands: [Run.self, Check.self, Cells.self, Directives.self, Train.self, Bench.self])
 }
 
-let engineVersion = "0.1.0"
 
 /// Runs `body`, turning our typed errors into `error: …` lines and exit status 1 (ArgumentParser's
 /// own validation errors pass through untouched and keep its usual formatting).

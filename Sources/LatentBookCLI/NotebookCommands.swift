@@ -1,0 +1,164 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Notebook
+import Runtime
+
+extension Profile: ExpressibleByArgument {}
+
+struct NotebookOptions: ParsableArguments {
+    @Option(help: "Profile: quick (default) or full (the assignment's settings).")
+    var profile: Profile = .quick
+    @Option(help: "Result cache directory.")
+    var cache = "output/.cache"
+}
+
+/// Reads a notebook and checks it; diagnostics go to stderr.
+func loadPlan(_ path: String, profile: Profile) throws -> Plan {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandError("error: cannot read notebook \(path)")
+    }
+    guard let source = String(data: data, encoding: .utf8) else {
+        throw CommandError("\(path): error: the notebook is not UTF-8 text")
+    }
+    let plan = Plan(source: source, file: path, profile: profile)
+    for d in plan.diagnostics { printError(d.description) }
+    return plan
+}
+
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func printError(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run notebooks' cells (from the cache where possible) and write their results.")
+
+    @Argument(help: "Notebook files.") var notebooks: [String]
+    @OptionGroup var options: NotebookOptions
+    @Option(help: "Directory holding mnist/ and fashion-mnist/ (default: front matter 'data', $LATENTBOOK_DATA, then data/).")
+    var data: String?
+    @Option(name: .shortAndLong, help: "Where to write <notebook>.json.") var output = "output"
+    @Option(help: "Rerun only this cell (name or 1-based index), even if cached; its inputs come from the cache.")
+    var cell: String?
+    @Flag(help: "With --cell: also rerun the cells that depend on it.") var downstream = false
+    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if downstream && cell == nil { throw ValidationError("--downstream needs --cell") }
+        if cell != nil && notebooks.count != 1 { throw ValidationError("--cell takes exactly one notebook") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        var failed = false
+        try reportingErrors {
+            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
+            let progress = ProgressLine()
+            for path in notebooks {
+                let plan = try loadPlan(path, profile: options.profile)
+                var settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
+                if let cell {
+                    let target = try resolveCell(cell, in: plan)
+                    let selected = downstream ? dependents(of: target, in: plan) : [target]
+                    settings.force = selected
+                    settings.only = selected
+                }
+                let records = Interpreter(plan: plan, settings: settings, store: store, log: { progress.clear(); printError($0) },
+                                          progress: progress.show).run()
+                progress.clear()
+                let referenceErrors = referenceProblems(plan: plan, records: records)
+                referenceErrors.forEach { printError($0.description) }
+                printText(records)
+                let summary = RunSummary(plan: plan, records: records, settings: settings)
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                let out = URL(fileURLWithPath: output).appendingPathComponent(name + ".json")
+                try AtomicFile.write(try summary.encoded(), to: out)
+                let counts = Dictionary(grouping: records, by: \.status).mapValues(\.count)
+                printError("\(path): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+                           + " → \(out.path)")
+                if plan.hasErrors || !referenceErrors.isEmpty || records.contains(where: { $0.status == .failed || $0.status == .skipped }) {
+                    failed = true
+                }
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    private func resolveCell(_ s: String, in plan: Plan) throws -> String {
+        if let i = Int(s) {
+            guard (1...plan.steps.count).contains(i) else { throw CommandError("error: no cell \(i): the notebook has \(plan.steps.count) cells") }
+            return plan.steps[i - 1].cell.name
+        }
+        guard plan.step(named: s) != nil else {
+            let hint = suggestion(for: s, among: plan.steps.map(\.cell.name)).map { " (did you mean '\($0)'?)" } ?? ""
+            throw CommandError("error: no cell named '\(s)'\(hint)")
+        }
+        return s
+    }
+
+    /// The cell and every cell that reads it, directly or through others.
+    private func dependents(of name: String, in plan: Plan) -> Set<String> {
+        var set: Set<String> = [name]
+        for step in plan.steps where step.options.references.contains(where: set.contains) { set.insert(step.cell.name) }
+        return set
+    }
+}
+
+extension CellRecord.Status: CaseIterable {
+    public static let allCases: [CellRecord.Status] = [.cached, .fresh, .failed, .skipped, .notRun]
+}
+
+struct Cells: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List a notebook's cells and whether their results are cached.")
+
+    @Argument(help: "Notebook file.") var notebook: String
+    @OptionGroup var options: NotebookOptions
+
+    func run() throws {
+        try reportingErrors {
+            let plan = try loadPlan(notebook, profile: options.profile)
+            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
+            let index = store.readIndex(notebook: notebook)
+            let rows = plan.steps.map { step -> [String] in
+                let last = index[step.cell.name]
+                let status: String
+                if let key = step.key, store.contains(key) { status = "cached" }
+                else if step.key == nil { status = "invalid" }
+                else if last != nil { status = "stale" }
+                else { status = "never run" }
+                return [String(step.cell.index + 1), step.cell.name, step.cell.directive, String(step.cell.location.line), status,
+                        last.map { formatFixed($0.seconds, 2) + " s" } ?? "–"]
+            }
+            print(textTable(columns: ["#", "name", "directive", "line", "status", "last run"], rows: rows))
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check notebooks without running them: every error, with file:line:col.")
+
+    @Argument(help: "Notebook files.") var notebooks: [String]
+    @Option(help: "Profile whose values to check: quick (default) or full.") var profile: Profile = .quick
+
+    func run() throws {
+        var errors = 0
+        try reportingErrors {
+            for path in notebooks {
+                let plan = try loadPlan(path, profile: profile)
+                errors += plan.diagnostics.filter { $0.severity == .error }.count
+            }
+        }
+        if errors > 0 {
+            printError("\(errors) error\(errors == 1 ? "" : "s")")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Directives: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the reference of every directive and option (Markdown).")
+    func run() throws { print(DirectiveRegistry.standard.markdownReference, terminator: "") }
+}

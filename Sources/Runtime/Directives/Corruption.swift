@@ -1,0 +1,145 @@
+import Datasets
+import Engine
+import Foundation
+
+/// What `mask` and `noise` share: pick images, corrupt them at each level, reconstruct them,
+/// show original / corrupted / reconstructed rows, and measure the error over more images —
+/// at the shown levels and along an optional sweep.
+struct CorruptionStudy {
+    let levelName: String             // "size", "σ"
+    let corruptedLabel: (Double) -> String
+    let metricSuffix: (Double) -> String
+    /// Corrupts `count` images (flat NHWC) at a level.
+    let corrupt: (_ images: [Float], _ count: Int, _ level: Double, _ rng: inout SeededGenerator) throws -> [Float]
+
+    func run(_ context: ExecutionContext, levels: [Double], sweep: [Double]) throws -> CellResult {
+        let o = context.options
+        let trained = context.model("model")
+        let model = try Model(trained.checkpoint.spec)
+        let data = try context.dataset("data")
+        try requireShape(data, model: model, option: "data")
+        let params = trained.checkpoint.state.params
+        let (h, w, c) = (data.height, data.width, data.channels), size = h * w * c
+        var pick = SeededGenerator(seed: context.seed, stream: "select")
+        let order = Array(0..<data.count).shuffled(using: &pick)
+        func images(_ indices: ArraySlice<Int>) -> [Float] {
+            var out = [Float](repeating: 0, count: indices.count * size)
+            out.withUnsafeMutableBufferPointer { data.fill(indices, into: $0.baseAddress!) }
+            return out
+        }
+        func reconstruct(_ x: [Float], _ n: Int) -> [Float] {
+            model.run(.autoencoder, params: params, input: x, count: n, threads: context.threads)
+        }
+
+        // Shown examples: 3 rows per level.
+        let shown = min(o.int("count")!, data.count)
+        let originals = images(order[..<shown])
+        var pixels: [Float] = [], rowLabels: [String] = []
+        for level in levels {
+            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-shown-\(level)")
+            let corrupted = try corrupt(originals, shown, level, &rng)
+            pixels += originals + corrupted + reconstruct(corrupted, shown)
+            rowLabels += ["original", corruptedLabel(level), "reconstructed"]
+        }
+
+        // Measured errors over `evaluate` images, for the shown levels and the sweep.
+        let evaluated = min(o.int("evaluate")!, data.count)
+        let truth = images(order[..<evaluated])
+        var rows: [[String]] = [], metrics: [String: Metric] = ["evaluated": .number(Double(evaluated))]
+        var inputSeries: [Double] = [], outputSeries: [Double] = []
+        let allLevels = Array(Set(levels + sweep)).sorted()
+        for level in allLevels {
+            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-evaluated-\(level)")
+            let corrupted = try corrupt(truth, evaluated, level, &rng)
+            let inputError = mean(perImageMSE(corrupted, truth, count: evaluated))
+            let outputError = mean(perImageMSE(reconstruct(corrupted, evaluated), truth, count: evaluated))
+            inputSeries.append(inputError); outputSeries.append(outputError)
+            rows.append([formatLevel(level), formatFixed(inputError, 5), formatFixed(outputError, 5),
+                         formatFixed(psnr(mse: inputError), 2), formatFixed(psnr(mse: outputError), 2)])
+            metrics["input_mse_" + metricSuffix(level)] = .number(inputError)
+            metrics["mse_" + metricSuffix(level)] = .number(outputError)
+        }
+        let clean = mean(perImageMSE(reconstruct(truth, evaluated), truth, count: evaluated))
+        metrics["clean_mse"] = .number(clean)
+
+        var outputs: [Output] = [
+            .images(ImageGrid(tensor: "grid.0", rows: rowLabels.count, columns: shown, height: h, width: w, channels: c,
+                              title: o.string("title") ?? "Original, \(levelName == "size" ? "masked" : "noisy") and reconstructed test images",
+                              rowLabels: rowLabels, columnLabels: [], xValues: nil, yValues: nil)),
+            .table(Table(title: "Mean squared error against the clean images (\(grouped(evaluated)) images; clean reconstruction: \(formatFixed(clean, 5)))",
+                         columns: [levelName, "corrupted input MSE", "reconstruction MSE", "input PSNR (dB)", "reconstruction PSNR (dB)"], rows: rows)),
+        ]
+        if allLevels.count > 2 {
+            outputs.append(.figure(Figure(kind: .line, title: "Error against \(levelName)", xLabel: levelName, yLabel: "mean squared error",
+                                          series: [.init(name: "corrupted input", x: allLevels, y: inputSeries),
+                                                   .init(name: "reconstruction", x: allLevels, y: outputSeries)])))
+        }
+        return CellResult(value: .images(ImageCollection(height: h, width: w, channels: c, pixels: pixels)),
+                          outputs: outputs, metrics: metrics,
+                          tensors: ["grid.0": .init(shape: [rowLabels.count * shown, h, w, c], values: pixels)])
+    }
+
+    func formatLevel(_ x: Double) -> String { Metric.number(x).display }
+}
+
+func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
+
+let corruptionOptions: [OptionSpec] = [
+    OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
+    OptionSpec("data", .cell([.dataset]), required: true, help: "The images to corrupt (usually a test set)."),
+    OptionSpec("count", .int(1...32), default: .int(8), help: "Images shown per level (picked at random with the cell's seed)."),
+    OptionSpec("evaluate", .int(1...10_000), default: .int(1000), help: "Images the errors are measured on."),
+]
+
+/// `mask`: inpainting — square holes cut into images, then reconstructed.
+struct MaskDirective: Directive {
+    let name = "mask"
+    let summary = "Inpainting: cut square holes and reconstruct."
+    let resultKind = ResultKind.images
+    let options: [OptionSpec] = corruptionOptions + [
+        OptionSpec("size", .list(.int(1...64), maxCount: 8), default: .list([.int(10), .int(15)]), help: "Side of the square hole, in pixels; one row of examples per size."),
+        OptionSpec("sweep", .list(.int(1...64), maxCount: 64), help: "More sizes at which only the error is measured (plotted against size)."),
+        OptionSpec("position", .list(.int(0...255), maxCount: 2), help: "Top-left corner [y, x] of every hole (default: random, inside the image)."),
+        OptionSpec("fill", .number(0...1), default: .number(0), help: "Value written into the hole."),
+    ] + presentationOptions
+
+    func check(_ o: ResolvedOptions) -> [(String, String)] {
+        if let p = o["position"], p.items.count != 2 { return [("position", "expects [y, x]")] }
+        return []
+    }
+
+    func execute(_ context: ExecutionContext) throws -> CellResult {
+        let o = context.options
+        let position = o["position"].map { MaskPositions.fixed(y: $0.items[0].intValue!, x: $0.items[1].intValue!) } ?? .random
+        let fill = Float(o.double("fill")!)
+        let data = try context.dataset("data")
+        let study = CorruptionStudy(levelName: "size", corruptedLabel: { "masked \(Int($0))×\(Int($0))" }, metricSuffix: { String(Int($0)) }) {
+            images, count, level, rng in
+            try squareMask(images: images, count: count, height: data.height, width: data.width, channels: data.channels,
+                           size: Int(level), positions: position, fill: fill, rng: &rng).masked
+        }
+        return try study.run(context, levels: o["size"]!.items.map { $0.doubleValue! }, sweep: o["sweep"]?.items.map { $0.doubleValue! } ?? [])
+    }
+}
+
+/// `noise`: denoising — Gaussian noise added, then reconstructed.
+struct NoiseDirective: Directive {
+    let name = "noise"
+    let summary = "Denoising: add Gaussian noise and reconstruct."
+    let resultKind = ResultKind.images
+    let options: [OptionSpec] = corruptionOptions + [
+        OptionSpec("sigma", .list(.number(0...10), maxCount: 8), default: .list([.number(0.1), .number(0.4)]), help: "Noise standard deviation; one row of examples per value."),
+        OptionSpec("sweep", .list(.number(0...10), maxCount: 64), help: "More σ at which only the error is measured (plotted against σ)."),
+        OptionSpec("clip", .bool, default: .bool(true), help: "Clip noisy pixels to [0, 1]."),
+    ] + presentationOptions
+
+    func execute(_ context: ExecutionContext) throws -> CellResult {
+        let o = context.options
+        let clip = o.bool("clip")!
+        let study = CorruptionStudy(levelName: "σ", corruptedLabel: { "noisy σ = \(formatFixed($0, 2))" },
+                                    metricSuffix: { formatFixed($0, 2) }) { images, _, level, rng in
+            try gaussianNoise(images: images, sigma: level, clip: clip, rng: &rng)
+        }
+        return try study.run(context, levels: o["sigma"]!.items.map { $0.doubleValue! }, sweep: o["sweep"]?.items.map { $0.doubleValue! } ?? [])
+    }
+}

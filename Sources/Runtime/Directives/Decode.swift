@@ -1,0 +1,105 @@
+import Engine
+import Foundation
+
+/// `decode`: images from latent vectors — a grid over two latent dimensions, a line for a 1-D
+/// latent, samples from a Gaussian fitted to encoded latents, or given encoded latents.
+struct DecodeDirective: Directive {
+    let name = "decode"
+    let summary = "Decode latent vectors: grids, lines, Gaussian samples or encoded latents."
+    let resultKind = ResultKind.images
+    let options: [OptionSpec] = [
+        OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
+        OptionSpec("from", .choice(["grid", "line", "gaussian", "latents"]), default: .string("grid"),
+                   help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are."),
+        OptionSpec("range", .list(.number(-1e6...1e6), maxCount: 2), default: .list([.number(-2), .number(2)]),
+                   help: "grid/line: the interval each varied dimension spans."),
+        OptionSpec("n", .int(2...40), default: .int(15), help: "grid/line: points per varied dimension."),
+        OptionSpec("dims", .list(.int(0...255), maxCount: 2), default: .list([.int(0), .int(1)]),
+                   help: "grid: the two latent dimensions to vary (first along columns, second along rows)."),
+        OptionSpec("fixed", .indexMap(0...255, .number(-1e6...1e6)),
+                   help: "grid: values of the other latent dimensions (default 0), e.g. {2: 0.5}."),
+        OptionSpec("latents", .cell([.latents]), help: "gaussian/latents: the encoded latents cell."),
+        OptionSpec("count", .int(1...400), default: .int(32), help: "gaussian/latents: how many images."),
+        OptionSpec("columns", .int(1...40), default: .int(8), presentation: true, help: "gaussian/latents: images per row."),
+    ] + presentationOptions
+
+    func check(_ o: ResolvedOptions) -> [(String, String)] {
+        var problems: [(String, String)] = []
+        let from = o.string("from")!
+        if ["gaussian", "latents"].contains(from), o["latents"] == nil { problems.append(("from", "\(from) needs option 'latents'")) }
+        if o["range"]?.items.count != 2 { problems.append(("range", "expects two numbers, low and high")) }
+        else if let lo = o["range"]!.items[0].doubleValue, let hi = o["range"]!.items[1].doubleValue, lo >= hi {
+            problems.append(("range", "low must be below high"))
+        }
+        if from == "grid" {
+            let dims = o["dims"]!.items.compactMap(\.intValue)
+            if dims.count != 2 || dims[0] == dims[1] { problems.append(("dims", "expects two different latent dimensions")) }
+        }
+        return problems
+    }
+
+    func execute(_ context: ExecutionContext) throws -> CellResult {
+        let o = context.options
+        let trained = context.model("model")
+        let model = try Model(trained.checkpoint.spec)
+        let dim = model.spec.latent
+        let range = o["range"]!.items[0].doubleValue!...o["range"]!.items[1].doubleValue!
+        let n = o.int("n")!
+        var z: [Float], rows: Int, columns: Int, xValues: [Double]? = nil, yValues: [Double]? = nil, title: String
+        let axis = (0..<n).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(n - 1) }
+        switch o.string("from")! {
+        case "grid":
+            let dims = o["dims"]!.items.map { $0.intValue! }
+            guard dims.allSatisfy({ $0 < dim }) else { throw DecodeError.dimension(dims.max()!, latent: dim) }
+            var fixed: [Int: Double] = [:]
+            if case .indexMap(let m)? = o["fixed"] {
+                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; fixed[d] = v.doubleValue! }
+            }
+            z = try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range, n: n, fixed: fixed)
+            (rows, columns, xValues, yValues) = (n, n, axis, axis.reversed())
+            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)"
+                + (fixed.isEmpty ? "" : ", " + fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", "))
+        case "line":
+            guard dim == 1 else { throw DecodeError.lineNeedsOneDimension(latent: dim) }
+            z = try latentLine(range: range, n: n)
+            (rows, columns, xValues) = (1, n, axis)
+            title = "Decoded line over z0"
+        default:
+            guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
+            guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
+            let count = o.int("count")!
+            if o.string("from") == "gaussian" {
+                var rng = SeededGenerator(seed: context.seed, stream: "gaussian")
+                z = try GaussianFit(points: encoded.values, dim: dim).sample(count, rng: &rng)
+                title = "Samples from a Gaussian fitted to '\(context.inputName("latents")!)'"
+            } else {
+                z = Array(encoded.values.prefix(count * dim))
+                title = "Decoded latents of '\(context.inputName("latents")!)'"
+            }
+            columns = min(o.int("columns")!, z.count / dim)
+            rows = (z.count / dim + columns - 1) / columns
+        }
+        let count = z.count / dim
+        let images = model.run(.decoder, params: trained.checkpoint.state.params, input: z, count: count, threads: context.threads)
+        let (h, w, c) = (model.spec.input[0], model.spec.input[1], model.spec.input[2])
+        let grid = ImageGrid(tensor: "grid.0", rows: rows, columns: columns, height: h, width: w, channels: c,
+                             title: o.string("title") ?? title, rowLabels: [], columnLabels: [], xValues: xValues, yValues: yValues)
+        return CellResult(value: .images(ImageCollection(height: h, width: w, channels: c, pixels: images)),
+                          outputs: [.images(grid)], metrics: ["count": .number(Double(count))],
+                          tensors: ["grid.0": .init(shape: [count, h, w, c], values: images)])
+    }
+}
+
+enum DecodeError: Error, CustomStringConvertible {
+    case dimension(Int, latent: Int)
+    case lineNeedsOneDimension(latent: Int)
+    case latentSize(Int, latent: Int)
+
+    var description: String {
+        switch self {
+        case let .dimension(d, latent): "latent dimension \(d) does not exist: the model's latent size is \(latent)"
+        case let .lineNeedsOneDimension(latent): "from: line needs a model with latent size 1 (this one has \(latent)); use from: grid"
+        case let .latentSize(got, latent): "the latents have size \(got) but the model's latent size is \(latent)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Datasets
+import Engine
+import Foundation
+
+/// `encode`: a dataset through a model's encoder, with how well the latents separate the classes.
+struct EncodeDirective: Directive {
+    let name = "encode"
+    let summary = "Encode images to latent vectors (with their labels)."
+    let resultKind = ResultKind.latents
+    let options: [OptionSpec] = [
+        OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
+        OptionSpec("data", .cell([.dataset]), required: true, help: "The dataset cell to encode."),
+        OptionSpec("limit", .int(1...70_000), help: "Encode only the first N images."),
+        OptionSpec("sample", .int(100...10_000), default: .int(2000),
+                   help: "Images used for the cluster-separation numbers (silhouette, k-NN accuracy)."),
+        OptionSpec("neighbors", .int(1...50), default: .int(5), help: "k of the k-NN accuracy."),
+    ] + presentationOptions
+
+    func execute(_ context: ExecutionContext) throws -> CellResult {
+        let o = context.options
+        let trained = context.model("model")
+        var data = try context.dataset("data")
+        if let limit = o.int("limit"), limit < data.count { data = data.prefix(limit) }
+        let model = try Model(trained.checkpoint.spec)
+        try requireShape(data, model: model, option: "data")
+        let z = model.run(.encoder, params: trained.checkpoint.state.params, input: floats(data), count: data.count, threads: context.threads)
+        let dim = model.spec.latent
+        let labels = data.labels.map(Int.init)
+        let sample = o.int("sample")!, k = o.int("neighbors")!
+        var metrics: [String: Metric] = ["count": .number(Double(data.count)), "dim": .number(Double(dim)),
+                                         "silhouette": .number(try silhouetteScore(points: z, dim: dim, labels: labels, limit: sample, seed: context.seed)),
+                                         "knn_accuracy": .number(try knnAccuracy(points: z, dim: dim, labels: labels, k: k, limit: sample, seed: context.seed))]
+        if let colors = data.colors {
+            let c = colors.map(Int.init)
+            metrics["silhouette_color"] = .number(try silhouetteScore(points: z, dim: dim, labels: c, limit: sample, seed: context.seed))
+            metrics["knn_accuracy_color"] = .number(try knnAccuracy(points: z, dim: dim, labels: c, k: k, limit: sample, seed: context.seed))
+        }
+        var rows: [[String]] = []
+        for d in 0..<dim {
+            let values = stride(from: d, to: z.count, by: dim).map { Double(z[$0]) }
+            let s = Engine.summary(values)
+            rows.append(["z\(d)", formatFixed(s.mean, 3), formatFixed(s.std, 3), formatFixed(s.min, 3), formatFixed(s.max, 3)])
+        }
+        var text = "\(grouped(data.count)) latent vectors of size \(dim); by digit: silhouette \(metrics["silhouette"]!.display), "
+            + "\(k)-NN accuracy \(metrics["knn_accuracy"]!.display)"
+        if let s = metrics["silhouette_color"], let a = metrics["knn_accuracy_color"] {
+            text += "; by color: silhouette \(s.display), \(k)-NN accuracy \(a.display)"
+        }
+        return CellResult(value: .latents(Latents(dim: dim, values: z, labels: data.labels, colors: data.colors)),
+                          outputs: [.text(text), .table(Table(title: "Latent coordinates", columns: ["dimension", "mean", "std", "min", "max"], rows: rows))],
+                          metrics: metrics)
+    }
+}
+
+/// All of a set's images as Float32 in [0, 1].
+func floats(_ set: ImageSet) -> [Float] { set.pixels.map { Float($0) / 255 } }
+
+struct ShapeMismatch: Error, CustomStringConvertible {
+    let option: String, data: [Int], model: [Int]
+    var description: String {
+        "'\(option)' has images of shape (\(data.map(String.init).joined(separator: ", "))) but the model takes (\(model.map(String.init).joined(separator: ", ")))"
+    }
+}
+
+func requireShape(_ set: ImageSet, model: Model, option: String) throws {
+    guard set.sampleShape == model.spec.input else { throw ShapeMismatch(option: option, data: set.sampleShape, model: model.spec.input) }
+}

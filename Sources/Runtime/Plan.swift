@@ -1,0 +1,97 @@
+import Crypto
+import Datasets
+import Engine
+import Foundation
+import Notebook
+
+/// A notebook checked and keyed, before anything runs: what `check` reports and `cells` lists.
+public struct Plan: Sendable {
+    public struct Step: Sendable {
+        public var cell: Cell
+        public var directive: (any Directive)?
+        public var options: ResolvedOptions
+        public var seed: UInt64
+        /// The content key; nil when the cell or one of its inputs is invalid.
+        public var key: String?
+        public var problems: [Diagnostic]
+    }
+    public var notebook: Notebook
+    public var steps: [Step]
+    /// Every diagnostic: parse errors (including lookalike directives) and option errors, sorted by position.
+    public var diagnostics: [Diagnostic]
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    public func step(named name: String) -> Step? { steps.first { $0.cell.name == name } }
+
+    public init(source: String, file: String, profile: Profile, registry: DirectiveRegistry = .standard) {
+        let (notebook, parseProblems) = Notebook.parse(source, file: file, directives: Set(registry.names))
+        self.notebook = notebook
+        let table = CellTable(cells: notebook.cells, registry: registry)
+        let resolver = OptionResolver(file: file, profile: profile, cells: table)
+        let notebookSeed = notebook.frontMatter.seed ?? 0
+        var diagnostics = parseProblems
+        var keys: [String: String] = [:]
+        var steps: [Step] = []
+        for cell in notebook.cells {
+            let seed = Plan.cellSeed(notebook: notebookSeed, cell: cell.name)
+            guard let directive = registry[cell.directive] else { continue }  // the parser only makes cells of known directives
+            let (options, problems) = resolver.resolve(cell, directive)
+            diagnostics += problems
+            var key: String?
+            if problems.isEmpty {
+                let inputs = options.references
+                if inputs.allSatisfy({ keys[$0] != nil }) {
+                    key = Plan.key(directive: directive, options: options, seed: seed,
+                                   inputs: inputs.map { ($0, keys[$0]!) })
+                }
+            }
+            if let key { keys[cell.name] = key }
+            steps.append(Step(cell: cell, directive: directive, options: options, seed: seed, key: key, problems: problems))
+        }
+        for ref in notebook.references where table.entries[ref.cell] == nil {
+            let hint = suggestion(for: ref.cell, among: table.names).map { " (did you mean '\($0)'?)" } ?? ""
+            diagnostics.append(Diagnostic(file: file, location: ref.location, severity: .error,
+                                          message: "reference to unknown cell '\(ref.cell)'\(hint)"))
+        }
+        self.steps = steps
+        self.diagnostics = diagnostics.sorted { ($0.location, $0.message) < ($1.location, $1.message) }
+    }
+
+    /// Each cell's seed comes from the notebook seed and the cell's name alone, so adding or
+    /// moving a cell never changes another cell's numbers.
+    static func cellSeed(notebook: UInt64, cell: String) -> UInt64 {
+        let digest = SHA256.hash(data: Data("latentbook-seed/\(notebook)/\(cell)".utf8))
+        return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The cache key: everything that affects a result, listed explicitly (knitr-style) —
+    /// key format, engine version, directive, execution options, seed, the keys of the cells it
+    /// reads, and the checksums of the data files it loads. Presentation options are left out.
+    static func key(directive: any Directive, options: ResolvedOptions, seed: UInt64, inputs: [(String, String)]) -> String {
+        var lines = ["latentbook-cache-key 1", "engine \(engineVersion)", "directive \(directive.name)", "seed \(seed)"]
+        for (name, value) in options.execution.sorted(by: { $0.key < $1.key }) { lines.append("option \(name)=\(value.canonical)") }
+        for (name, key) in inputs.sorted(by: { $0.0 < $1.0 }) { lines.append("input \(name)=\(key)") }
+        if directive.resultKind == .dataset, let source = options.string("source"), let split = options.string("split") {
+            for sum in DatasetDirective.checksums(source: source, split: split) { lines.append("data \(sum.file)=\(sum.sha256)") }
+        }
+        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension OptionValue {
+    /// A deterministic text form for cache keys (dictionaries sorted, numbers in shortest form).
+    var canonical: String {
+        switch self {
+        case .int(let n): "i:\(n)"
+        case .number(let x): "n:\(x)"
+        case .bool(let b): "b:\(b)"
+        case .string(let s): "s:\(s.debugDescription)"
+        case .cell(let c): "c:\(c)"
+        case .list(let xs): "[" + xs.map(\.canonical).joined(separator: ",") + "]"
+        case .indexMap(let m): "{" + m.keys.sorted().map { "\($0)=\(m[$0]!.canonical)" }.joined(separator: ",") + "}"
+        case .layers(let layers):
+            "L:" + layers.map { String(describing: $0) }.joined(separator: ";")
+        case let .metric(cell, field): "m:\(cell).\(field)"
+        }
+    }
+}

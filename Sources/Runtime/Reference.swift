@@ -1,0 +1,31 @@
+extension DirectiveRegistry {
+    /// The Markdown reference of every directive and option, generated from the registry so the
+    /// documentation cannot drift from the code (docs/notebook-format.md embeds it; a test checks).
+    public var markdownReference: String {
+        all.map { d in
+            var lines = ["### `\(d.name)`", "", "\(d.summary) Result: \(d.resultKind.rawValue).", "",
+                         "| option | type | default | |", "|---|---|---|---|"]
+            for o in d.options {
+                let def = o.defaultValue.map { "`\($0.display)`" } ?? (o.required ? "required" : "–")
+                lines.append("| `\(o.name)` | \(o.type.description)\(o.presentation ? " (presentation)" : "") | \(def) | \(o.help) |")
+            }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n\n") + "\n"
+    }
+}
+
+extension OptionValue {
+    /// How a value reads in documentation and messages.
+    public var display: String {
+        switch self {
+        case .int(let n): String(n)
+        case .number(let x): x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+        case .bool(let b): String(b)
+        case .string(let s), .cell(let s): s
+        case .list(let xs): "[" + xs.map(\.display).joined(separator: ", ") + "]"
+        case .indexMap(let m): "{" + m.keys.sorted().map { "\($0): \(m[$0]!.display)" }.joined(separator: ", ") + "}"
+        case .layers(let l): "\(l.count) layers"
+        case let .metric(cell, field): "\(cell).\(field)"
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Datasets
+import Engine
+import Foundation
+
+/// The typed value a cell hands to the cells that use it.
+public enum CellValue: Sendable {
+    /// How to load a dataset; the images are loaded only when a cell that needs them executes.
+    case dataset(DatasetRecipe)
+    case model(TrainedModel)
+    case latents(Latents)
+    case images(ImageCollection)
+    case scores(Scores)
+    /// Plots: outputs only.
+    case figure
+}
+
+public struct DatasetRecipe: Codable, Hashable, Sendable {
+    public var source: String       // mnist, fashion-mnist, colorized-mnist
+    public var split: String
+    public var limit: Int?
+    public var bias: Double?
+    public var background: Bool?
+    public var seed: UInt64?
+}
+
+public struct TrainedModel: Sendable {
+    public var checkpoint: Checkpoint
+    public var seconds: Double
+    public var threads: Int
+}
+
+public struct Latents: Sendable {
+    public var dim: Int
+    public var values: [Float]
+    public var labels: [UInt8]
+    public var colors: [UInt8]?
+    public var count: Int { labels.count }
+}
+
+/// Images with an optional layout: `rows` of `columns` (row-major), labelled.
+public struct ImageCollection: Sendable {
+    public var height, width, channels: Int
+    public var pixels: [Float]
+    public var count: Int { pixels.count / max(1, height * width * channels) }
+}
+
+public struct Scores: Sendable {
+    /// Per-image reconstruction error of the data, and of the comparison data if any.
+    public var errors: [Double]
+    public var versus: [Double]?
+    public var names: [String]
+}
+
+/// One value a prose reference (`{{cell.field}}`) or a bar chart can cite; in JSON a plain
+/// number or string.
+public enum Metric: Codable, Hashable, Sendable {
+    case number(Double)
+    case text(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let x = try? c.decode(Double.self) { self = .number(x) } else { self = .text(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let x) where x.isFinite: try c.encode(x)
+        case .number(let x): try c.encode(String(x))  // JSON has no NaN or infinity
+        case .text(let s): try c.encode(s)
+        }
+    }
+
+    /// How a metric reads in prose: integers grouped, other numbers to 4 significant digits.
+    public var display: String {
+        switch self {
+        case .text(let s): return s
+        case .number(let x):
+            if x.isNaN { return "n/a" }
+            if x == x.rounded(), abs(x) < 1e15 { return grouped(Int(x)) }
+            let magnitude = abs(x) >= 1 ? Int(log10(abs(x))) + 1 : 0
+            return formatFixed(x, max(0, 4 - magnitude))
+        }
+    }
+}
+
+/// A finished cell: its value, its report outputs, its metrics, and how long it took.
+public struct CellResult: Sendable {
+    public var value: CellValue
+    public var outputs: [Output]
+    public var metrics: [String: Metric]
+    /// Bulk data that outputs refer to by name (image grids' pixels).
+    public var tensors: [String: SafeTensors.Tensor]
+    public var seconds: Double
+
+    public init(value: CellValue, outputs: [Output] = [], metrics: [String: Metric] = [:],
+                tensors: [String: SafeTensors.Tensor] = [:], seconds: Double = 0) {
+        self.value = value; self.outputs = outputs; self.metrics = metrics; self.tensors = tensors; self.seconds = seconds
+    }
+}
+
+// MARK: - Report outputs (data only: the Render module draws them)
+
+public enum Output: Codable, Hashable, Sendable {
+    case text(String)
+    case table(Table)
+    case figure(Figure)
+    case images(ImageGrid)
+}
+
+public struct Table: Codable, Hashable, Sendable {
+    public var title: String?
+    public var columns: [String]
+    public var rows: [[String]]
+    /// Long tables (per-epoch logs) are shown folded.
+    public var folded: Bool
+
+    public init(title: String? = nil, columns: [String], rows: [[String]], folded: Bool = false) {
+        self.title = title; self.columns = columns; self.rows = rows; self.folded = folded
+    }
+}
+
+public struct Figure: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable { case line, scatter, histogram, bar, strip }
+    public struct Series: Codable, Hashable, Sendable {
+        public var name: String
+        public var x: [Double]
+        public var y: [Double]
+        /// Per-point class (scatter coloring), parallel to x/y.
+        public var groups: [Int]?
+        public init(name: String, x: [Double], y: [Double], groups: [Int]? = nil) {
+            self.name = name; self.x = x; self.y = y; self.groups = groups
+        }
+    }
+    public var kind: Kind
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    /// Names of scatter groups (digits, colors), indexed by `groups` values.
+    public var groupNames: [String]?
+    public var logY: Bool
+
+    public init(kind: Kind, title: String, xLabel: String, yLabel: String, series: [Series], groupNames: [String]? = nil, logY: Bool = false) {
+        self.kind = kind; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
+        self.series = series; self.groupNames = groupNames; self.logY = logY
+    }
+}
+
+public struct ImageGrid: Codable, Hashable, Sendable {
+    /// Name of the tensor in the cell result holding `rows × columns` images, row-major.
+    public var tensor: String
+    public var rows, columns: Int
+    public var height, width, channels: Int
+    public var title: String
+    public var rowLabels: [String]
+    public var columnLabels: [String]
+    /// Latent coordinates along the axes of a decoded manifold, if it is one.
+    public var xValues: [Double]?
+    public var yValues: [Double]?
+}
