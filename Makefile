@@ -15,7 +15,7 @@ ifeq ($(origin LATENTBOOK_DATA),undefined)
   endif
 endif
 
-.PHONY: all deps pydeps build test report bench clean
+.PHONY: all deps pydeps build test report report-full bench clean
 all: build
 
 deps:
@@ -43,10 +43,14 @@ test: deps pydeps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 
-# Until the notebook runner lands, the report is the baseline model trained on MNIST.
+# Runs every notebook (cached cells are reused) and writes output/<notebook>.json; the HTML
+# report comes with the renderer. PROFILE=full gives the assignment's settings.
+PROFILE ?= quick
 report: build
-	$(BIN) train --arch baseline --latent 2 --loss bce --epochs 3 --batch 128 --dataset mnist --split all \
-	  --threads $(THREADS) --save output/baseline.safetensors
+	$(BIN) run notebooks/*.md --profile $(PROFILE) --threads $(THREADS) -o output
+
+report-full:
+	$(MAKE) report PROFILE=full
 
 bench: build
 	$(BIN) bench --threads $(THREADS)

@@ -67,7 +67,7 @@ struct Run: ParsableCommand {
                     settings.only = selected
                 }
                 let records = Interpreter(plan: plan, settings: settings, store: store, log: { progress.clear(); printError($0) },
-                                          progress: progress.show).run()
+                                          progress: { progress.show($0) }).run()
                 progress.clear()
                 let referenceErrors = referenceProblems(plan: plan, records: records)
                 referenceErrors.forEach { printError($0.description) }

@@ -44,10 +44,11 @@ final class ProgressLine {
     private var shown = false
     private var last = ContinuousClock.now - .seconds(1)
 
-    func show(_ text: String) {
+    /// Draws at most ~10 times a second unless `force`d; an empty text clears the line.
+    func show(_ text: String, force: Bool = false) {
         guard terminal else { return }
         if text.isEmpty { clear(); return }
-        guard ContinuousClock.now - last > .milliseconds(100) else { return }
+        guard force || ContinuousClock.now - last > .milliseconds(100) else { return }
         last = ContinuousClock.now
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
         shown = true

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Engine
 import Foundation
+import Runtime
 
 enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
     case mnist
@@ -86,7 +87,10 @@ struct Train: ParsableCommand {
             let progress = ProgressPrinter()
             let trainer = try Trainer(model: model, config: config, threads: threads)
             let final = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: progress.handle) { state in
-                if let save { try writeAtomically(try Checkpoint(spec: model.spec, config: config, state: state, notes: notes).safetensors().encoded(), to: save) }
+                if let save {
+                    try AtomicFile.write(try Checkpoint(spec: model.spec, config: config, state: state, notes: notes).safetensors().encoded(),
+                                         to: URL(fileURLWithPath: save))
+                }
             }
             let seconds = final.history.reduce(0) { $0 + $1.seconds }
             print("final loss \(formatFixed(final.history.last!.loss, 4)) after \(final.history.count) epochs (\(formatFixed(seconds, 1)) s this run)")

@@ -12,6 +12,9 @@ public protocol Directive: Sendable {
     var name: String { get }
     var summary: String { get }
     var resultKind: ResultKind { get }
+    /// A realistic cell (or cells) for the reference; the examples of all directives, in
+    /// registry order, form a notebook that checks clean (tested).
+    var example: String { get }
     var options: [OptionSpec] { get }
     /// Checks that involve several options; returns (option, reason) pairs.
     func check(_ options: ResolvedOptions) -> [(String, String)]

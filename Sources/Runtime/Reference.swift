@@ -1,9 +1,13 @@
 extension DirectiveRegistry {
+    /// Every directive's example, in order: a notebook that uses every directive.
+    public var examplesNotebook: String { all.map(\.example).joined(separator: "\n\n") + "\n" }
+
     /// The Markdown reference of every directive and option, generated from the registry so the
     /// documentation cannot drift from the code (docs/notebook-format.md embeds it; a test checks).
     public var markdownReference: String {
         all.map { d in
             var lines = ["### `\(d.name)`", "", "\(d.summary) Result: \(d.resultKind.rawValue).", "",
+                         "````markdown", d.example, "````", "",
                          "| option | type | default | |", "|---|---|---|---|"]
             for o in d.options {
                 let def = o.defaultValue.map { "`\($0.display)`" } ?? (o.required ? "required" : "–")

@@ -12,7 +12,7 @@ public enum OptionProblem: Equatable, Sendable {
     case laterCell(name: String, line: Int)
     case selfReference(name: String)
     case wrongKind(option: String, name: String, kind: ResultKind, expected: [ResultKind])
-    case missingProfile(option: String, profile: Profile)
+    case unknownProfile(option: String, name: String, suggestion: String?)
     case tooMany(option: String, max: Int)
     case duplicateIndex(option: String, index: Int)
     case invalid(option: String, reason: String)
@@ -37,8 +37,8 @@ public enum OptionProblem: Equatable, Sendable {
             "cell '\(name)' cannot use itself"
         case let .wrongKind(option, name, kind, expected):
             "option '\(option)' needs a \(expected.map(\.rawValue).joined(separator: " or ")) cell, but '\(name)' gives \(kind.rawValue)"
-        case let .missingProfile(option, profile):
-            "option '\(option)' has no value for profile '\(profile.rawValue)'"
+        case let .unknownProfile(option, name, suggestion):
+            "option '\(option)' gives a value for unknown profile '\(name)'" + didYouMean(suggestion)
         case let .tooMany(option, max):
             "option '\(option)' takes at most \(max) values"
         case let .duplicateIndex(option, index):
@@ -86,6 +86,7 @@ public struct OptionResolver {
             problems.append(Diagnostic(file: file, location: location, severity: .error, message: p.message))
         }
         let specs = Dictionary(uniqueKeysWithValues: directive.options.map { ($0.name, $0) })
+        var given = Set(cell.options.map(\.key))
         for entry in cell.options {
             guard let spec = specs[entry.key] else {
                 report(.unknownOption(name: entry.key, directive: directive.name,
@@ -95,8 +96,11 @@ public struct OptionResolver {
             }
             let value: YAMLValue
             switch selectProfile(entry.value) {
-            case .success(let v): value = v
-            case .failure: report(.missingProfile(option: spec.name, profile: profile), at: entry.value.location); continue
+            case .value(let v): value = v
+            case .absent: given.remove(spec.name); continue  // not set in this profile: the default applies
+            case .unknownProfile(let key, let at):
+                report(.unknownProfile(option: spec.name, name: key, suggestion: suggestion(for: key, among: Profile.allCases.map(\.rawValue))), at: at)
+                continue
             }
             do {
                 values[spec.name] = try convert(value, spec.type, option: spec.name, cell: cell)
@@ -104,7 +108,6 @@ public struct OptionResolver {
                 report(error.problem, at: error.location)
             }
         }
-        let given = Set(cell.options.map(\.key))
         for spec in directive.options where values[spec.name] == nil && !given.contains(spec.name) {
             if let d = spec.defaultValue { values[spec.name] = d } else if spec.required {
                 report(.missingOption(name: spec.name, directive: directive.name), at: cell.nameLocation)
@@ -120,14 +123,14 @@ public struct OptionResolver {
         return (resolved, problems)
     }
 
-    private struct NoProfile: Error {}
+    private enum ProfileChoice { case value(YAMLValue), absent, unknownProfile(String, SourceLocation) }
 
-    /// `{quick: 3, full: 30}` → the active profile's value; anything else is itself.
-    private func selectProfile(_ v: YAMLValue) -> Result<YAMLValue, NoProfile> {
-        guard case .mapping(let entries, _) = v, !entries.isEmpty,
-              entries.allSatisfy({ Profile(rawValue: $0.key) != nil }) else { return .success(v) }
-        guard let chosen = entries.first(where: { $0.key == profile.rawValue }) else { return .failure(NoProfile()) }
-        return .success(chosen.value)
+    /// `{quick: 3, full: 30}` → the active profile's value (absent if it has none); a mapping
+    /// that names a profile next to a lookalike (`ful`) is a mistake; anything else is itself.
+    private func selectProfile(_ v: YAMLValue) -> ProfileChoice {
+        guard case .mapping(let entries, _) = v, entries.contains(where: { Profile(rawValue: $0.key) != nil }) else { return .value(v) }
+        if let stray = entries.first(where: { Profile(rawValue: $0.key) == nil }) { return .unknownProfile(stray.key, stray.keyLocation) }
+        return entries.first { $0.key == profile.rawValue }.map { .value($0.value) } ?? .absent
     }
 
     struct Failure: Error { let problem: OptionProblem; let location: SourceLocation }

@@ -122,6 +122,7 @@ public struct Table: Codable, Hashable, Sendable {
 
 public struct Figure: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Sendable { case line, scatter, histogram, bar, strip }
+    /// A series of points; for histograms `x` holds the bin edges, one more than the counts in `y`.
     public struct Series: Codable, Hashable, Sendable {
         public var name: String
         public var x: [Double]

@@ -66,8 +66,8 @@ struct BadCell: Sendable, CustomTestStringConvertible {
             message: "nb.md:17:5: error: option 'encoder': unknown layer type 'conv2' (did you mean 'conv2d'?)"),
     BadCell(label: "unknown layer parameter", cell: "```train t\ndata: digits\nencoder:\n  - dense: {unit: 8}\ndecoder: [flatten]\n```",
             message: "nb.md:17:13: error: option 'encoder': dense has no parameter 'unit' (did you mean 'units'?)"),
-    BadCell(label: "missing profile", cell: "```train t\ndata: digits\nepochs: {full: 30}\n```",
-            message: "nb.md:16:9: error: option 'epochs' has no value for profile 'quick'"),
+    BadCell(label: "unknown profile", cell: "```train t\ndata: digits\nepochs: {quick: 3, ful: 30}\n```",
+            message: "nb.md:16:20: error: option 'epochs' gives a value for unknown profile 'ful' (did you mean 'full'?)"),
     BadCell(label: "decode range order", cell: "```decode g\nmodel: ae\nrange: [2, -2]\n```",
             message: "nb.md:16:8: error: option 'range': low must be below high"),
     BadCell(label: "gaussian needs latents", cell: "```decode g\nmodel: ae\nfrom: gaussian\n```",
@@ -103,6 +103,9 @@ func optionErrors(_ c: BadCell) {
     #expect(quick.options.int("epochs") == 2 && quick.options.int("batch") == 32)
     #expect(full.options.int("epochs") == 30 && full.options.int("batch") == 128)
     #expect(quick.key != full.key)
+    // a profile left out means the option is not set there: the default applies
+    let partial = Plan(source: "```dataset d\nlimit: {quick: 500}\n```\n", file: "nb.md", profile: .full)
+    #expect(partial.diagnostics.isEmpty && partial.steps[0].options.int("limit") == nil)
 }
 
 @Test func fiveMistakesAreAllReportedWithPositions() {
@@ -165,4 +168,11 @@ func optionErrors(_ c: BadCell) {
     let section = doc.components(separatedBy: begin).last?.components(separatedBy: end).first
     #expect(section == "\n" + DirectiveRegistry.standard.markdownReference + "\n",
             "regenerate with: latentbook directives, between the markers in docs/notebook-format.md")
+}
+
+@Test func theReferenceExamplesFormANotebookThatChecksClean() {
+    let plan = Plan(source: DirectiveRegistry.standard.examplesNotebook, file: "examples.md", profile: .quick)
+    #expect(plan.diagnostics.isEmpty, "\(plan.diagnostics.map(\.description))")
+    #expect(Set(plan.steps.map(\.cell.directive)) == Set(DirectiveRegistry.standard.names))
+    #expect(Plan(source: DirectiveRegistry.standard.examplesNotebook, file: "examples.md", profile: .full).diagnostics.isEmpty)
 }

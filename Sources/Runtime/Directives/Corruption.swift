@@ -96,6 +96,7 @@ struct MaskDirective: Directive {
     let name = "mask"
     let summary = "Inpainting: cut square holes and reconstruct."
     let resultKind = ResultKind.images
+    let example = "```mask inpainting\nmodel: ae\ndata: digits\nsize: [10, 15]\nsweep: [2, 4, 6, 8, 12, 18, 22]\ncount: 8\n```"
     let options: [OptionSpec] = corruptionOptions + [
         OptionSpec("size", .list(.int(1...64), maxCount: 8), default: .list([.int(10), .int(15)]), help: "Side of the square hole, in pixels; one row of examples per size."),
         OptionSpec("sweep", .list(.int(1...64), maxCount: 64), help: "More sizes at which only the error is measured (plotted against size)."),
@@ -127,6 +128,7 @@ struct NoiseDirective: Directive {
     let name = "noise"
     let summary = "Denoising: add Gaussian noise and reconstruct."
     let resultKind = ResultKind.images
+    let example = "```noise denoising\nmodel: ae\ndata: digits\nsigma: [0.1, 0.4]\nsweep: [0.05, 0.2, 0.3, 0.6, 0.8]\nclip: true\n```"
     let options: [OptionSpec] = corruptionOptions + [
         OptionSpec("sigma", .list(.number(0...10), maxCount: 8), default: .list([.number(0.1), .number(0.4)]), help: "Noise standard deviation; one row of examples per value."),
         OptionSpec("sweep", .list(.number(0...10), maxCount: 64), help: "More σ at which only the error is measured (plotted against σ)."),

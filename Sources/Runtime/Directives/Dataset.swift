@@ -8,6 +8,7 @@ struct DatasetDirective: Directive {
     let name = "dataset"
     let summary = "Load MNIST, Fashion-MNIST or colorized MNIST."
     let resultKind = ResultKind.dataset
+    let example = "```dataset digits\nsource: mnist\nsplit: {quick: test, full: all}\nlimit: {quick: 10000}\nshow: 20\n```"
     let options: [OptionSpec] = [
         OptionSpec("source", .choice(["mnist", "fashion-mnist", "colorized-mnist"]), default: .string("mnist"),
                    help: "Which images: MNIST digits, Fashion-MNIST clothes, or MNIST digits tinted with a color tied to the class."),

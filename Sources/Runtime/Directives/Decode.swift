@@ -7,6 +7,7 @@ struct DecodeDirective: Directive {
     let name = "decode"
     let summary = "Decode latent vectors: grids, lines, Gaussian samples or encoded latents."
     let resultKind = ResultKind.images
+    let example = "```decode manifold\nmodel: ae\nfrom: grid\nrange: [-2, 2]\nn: 15\n```\n\n```decode samples\nmodel: ae\nfrom: gaussian\nlatents: z\ncount: 32\n```"
     let options: [OptionSpec] = [
         OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
         OptionSpec("from", .choice(["grid", "line", "gaussian", "latents"]), default: .string("grid"),

@@ -7,6 +7,7 @@ struct EncodeDirective: Directive {
     let name = "encode"
     let summary = "Encode images to latent vectors (with their labels)."
     let resultKind = ResultKind.latents
+    let example = "```encode z\nmodel: ae\ndata: digits\n```"
     let options: [OptionSpec] = [
         OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
         OptionSpec("data", .cell([.dataset]), required: true, help: "The dataset cell to encode."),

@@ -8,6 +8,7 @@ struct PlotDirective: Directive {
     let name = "plot"
     let summary = "Plot earlier results: loss curves, latent scatter, histograms, bars."
     let resultKind = ResultKind.figure
+    let example = "```plot latent-space\nkind: scatter\nsources: [z]\ntitle: Test digits in the latent plane\n```\n\n```plot bars\nkind: bar\nvalues: [ae.final_loss]\nlabels: [baseline]\n```"
     let options: [OptionSpec] = [
         OptionSpec("kind", .choice(["loss", "time", "scatter", "histogram", "bar"]), required: true,
                    help: "loss / time: per-epoch loss or seconds of model cells; scatter: latents; histogram: scores; bar: metrics."),

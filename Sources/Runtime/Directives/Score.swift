@@ -8,6 +8,7 @@ struct ScoreDirective: Directive {
     let name = "score"
     let summary = "Per-image reconstruction error, and ROC AUC against a second dataset."
     let resultKind = ResultKind.scores
+    let example = "```dataset clothes\nsource: fashion-mnist\nsplit: test\n```\n\n```score anomaly\nmodel: ae\ndata: digits\nversus: clothes\nnames: [MNIST, Fashion-MNIST]\n```"
     let options: [OptionSpec] = [
         OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
         OptionSpec("data", .cell([.dataset]), required: true, help: "The reference images (in-distribution)."),
@@ -63,7 +64,11 @@ struct ScoreDirective: Directive {
             metrics["versus_count"] = .number(Double(outside.count)); metrics["auc"] = .number(auc)
             metrics["error_ratio"] = .number(v.mean / s.mean)
             rows.append([label[1], grouped(outside.count), formatFixed(v.mean, 4), formatFixed(v.median, 4), formatFixed(v.std, 4)])
-            let curve = rocCurve(positives: outside, negatives: inside)
+            // The figure needs the curve's shape, not every threshold: keep ~200 points and both ends.
+            let full = rocCurve(positives: outside, negatives: inside)
+            let step = max(1, full.count / 200)
+            var curve = stride(from: 0, to: full.count, by: step).map { full[$0] }
+            if (full.count - 1) % step != 0 { curve.append(full[full.count - 1]) }
             series = [.init(name: "ROC (AUC \(formatFixed(auc, 3)))", x: curve.map(\.falsePositiveRate), y: curve.map(\.truePositiveRate))]
             outputs.append(.text("Reconstruction error as a detector of \(label[1]) among \(label[0]): ROC AUC \(formatFixed(auc, 4))"))
         }

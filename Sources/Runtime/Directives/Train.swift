@@ -8,6 +8,7 @@ struct TrainDirective: Directive {
     let name = "train"
     let summary = "Train an autoencoder."
     let resultKind = ResultKind.model
+    let example = "```train ae\ndata: digits\narch: baseline\nlatent: 2\nloss: bce\nepochs: {quick: 5, full: 30}\nbatch: 128\ncaption: The baseline of the assignment\n```"
     let options: [OptionSpec] = [
         OptionSpec("data", .cell([.dataset]), required: true, help: "The dataset cell to train on."),
         OptionSpec("arch", .choice(Presets.names), help: "A preset architecture (default baseline): baseline, deep, dense or residual."),
