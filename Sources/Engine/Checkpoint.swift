@@ -17,6 +17,14 @@ public struct Checkpoint: Sendable, Equatable {
         self.spec = spec; self.config = config; self.state = state; self.notes = notes
     }
 
+    /// Whether training described by (spec, config, notes) can continue from this checkpoint:
+    /// same model, data and settings; only the epoch count may differ (to train further).
+    public func canContinue(spec: ModelSpec, config: TrainingConfig, notes: [String: String]) -> Bool {
+        var mine = self.config
+        mine.epochs = config.epochs
+        return self.spec == spec && mine == config && self.notes == notes
+    }
+
     public func safetensors() throws -> SafeTensors {
         let model = try Model(spec)
         var tensors: [String: SafeTensors.Tensor] = [:]

@@ -103,11 +103,7 @@ struct Train: ParsableCommand {
     private func resumable(at path: String, spec: ModelSpec, config: TrainingConfig, notes: [String: String]) throws -> TrainingState? {
         guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
         let checkpoint = try Checkpoint(SafeTensors(decoding: [UInt8](bytes)))
-        var sameConfig = checkpoint.config
-        sameConfig.epochs = config.epochs
-        guard checkpoint.spec == spec, sameConfig == config, checkpoint.notes == notes else {
-            throw ResumeError(path: path)
-        }
+        guard checkpoint.canContinue(spec: spec, config: config, notes: notes) else { throw ResumeError(path: path) }
         return checkpoint.state
     }
 }

@@ -48,7 +48,7 @@ struct TrainDirective: Directive {
         var start = TrainingState.initial(model, seed: context.seed)
         if let bytes = FileManager.default.contents(atPath: context.partialURL.path),
            let partial = try? Checkpoint(SafeTensors(decoding: [UInt8](bytes))),
-           partial.spec == spec, partial.config == config, partial.notes == notes {
+           partial.canContinue(spec: spec, config: config, notes: notes) {
             start = partial.state
             context.log("  resuming '\(context.cellName)' after epoch \(partial.state.history.count)")
         }
