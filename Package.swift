@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Notebook", targets: ["Notebook"]),
         .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Render", targets: ["Render"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,15 +38,19 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: ["Engine", "Datasets", "Notebook", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Render", dependencies: ["Engine", "Runtime", "Notebook", "CZlib"]),
         .executableTarget(
             name: "LatentBookCLI",
-            dependencies: ["Engine", "Datasets", "Notebook", "Runtime",
+            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["check_safetensors.py"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Notebook", "Engine", "Datasets"]),
+        .testTarget(
+            name: "RenderTests", dependencies: ["Render", "Runtime", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["check_png.py"]),
         .testTarget(name: "LatentBookCLITests", dependencies: ["LatentBookCLI", "Engine"]),
     ]
 )
