@@ -7,6 +7,7 @@ func printText(_ records: [CellRecord]) {
     for r in records where r.status != .notRun {
         let time = r.result.map { " \(formatFixed($0.seconds, 2)) s" } ?? ""
         print("\n== [\(r.step.cell.index + 1)] \(r.step.cell.directive) \(r.step.cell.name) — \(r.status.rawValue)\(time)")
+        if let title = r.step.options.string("title") { print("# " + title) }
         if let reason = r.reason { print(reason) }
         for output in r.result?.outputs ?? [] {
             switch output {
@@ -22,6 +23,7 @@ func printText(_ records: [CellRecord]) {
                 print("[images: \(g.rows)×\(g.columns) of \(g.height)×\(g.width)×\(g.channels) — \(g.title)]")
             }
         }
+        if let caption = r.step.options.string("caption") { print("Caption: " + caption) }
     }
 }
 

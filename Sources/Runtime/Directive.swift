@@ -43,7 +43,8 @@ public struct DirectiveRegistry: Sendable {
     ])
 }
 
-/// Options every directive accepts for presentation.
+/// Options every directive accepts for presentation. They are never baked into results: the
+/// report and `run` show them from the notebook as it is now, so editing them recomputes nothing.
 let presentationOptions: [OptionSpec] = [
     OptionSpec("title", .string, presentation: true, help: "Heading shown above the cell's outputs."),
     OptionSpec("caption", .string, presentation: true, help: "Caption of the cell's figure or table."),

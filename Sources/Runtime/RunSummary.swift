@@ -17,6 +17,9 @@ public struct RunSummary: Codable, Sendable {
         /// Time the result originally took to compute (differs from `seconds` for cached cells).
         public var computeSeconds: Double?
         public var seed: UInt64
+        /// Presentation, from the notebook as it is now (never from the cache).
+        public var title: String?
+        public var caption: String?
         public var metrics: [String: Metric]
         public var outputs: [Output]
         public var error: String?
@@ -44,6 +47,7 @@ public struct RunSummary: Codable, Sendable {
         cells = records.map { r in
             CellEntry(index: r.step.cell.index, name: r.step.cell.name, directive: r.step.cell.directive, line: r.step.cell.location.line,
                       key: r.step.key, status: r.status, seconds: r.seconds, computeSeconds: r.result?.seconds, seed: r.step.seed,
+                      title: r.step.options.string("title"), caption: r.step.options.string("caption"),
                       metrics: r.result?.metrics ?? [:], outputs: r.result?.outputs ?? [], error: r.reason)
         }
         let byName = Dictionary(uniqueKeysWithValues: records.map { ($0.step.cell.name, $0) })

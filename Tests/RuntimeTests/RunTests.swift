@@ -152,9 +152,12 @@ struct Execution {
             "digits": .cached, "clothes": .cached, "ae": .fresh, "z": .fresh, "grid": .fresh, "samples": .fresh,
             "holes": .fresh, "noisy": .fresh, "ood": .fresh, "curves": .fresh, "latent": .fresh, "bars": .fresh,
         ])
-        // prose and presentation edits recompute nothing
-        let cosmetic = statuses(bench.run(smallNotebook(epochs: 3, caption: "Training loss", prose: "Different words.")))
-        #expect(cosmetic.values.allSatisfy { $0 == .cached })
+        // prose and presentation edits recompute nothing, and what is shown is the new caption
+        let edited2 = bench.run(smallNotebook(epochs: 3, caption: "Training loss", prose: "Different words."))
+        #expect(statuses(edited2).values.allSatisfy { $0 == .cached })
+        let plan = Plan(source: smallNotebook(epochs: 3, caption: "Training loss"), file: "nb.md", profile: .quick)
+        let summary = RunSummary(plan: plan, records: plan.steps.map { edited2[$0.cell.name]! }, settings: RunSettings())
+        #expect(summary.cells.first { $0.name == "ae" }?.caption == "Training loss")
     }
 
     @Test func rerunningOneCellTakesItsInputsFromTheCache() throws {

@@ -47,7 +47,7 @@ struct DatasetDirective: Directive {
             let columns = min(show, 10)
             outputs.append(.images(ImageGrid(tensor: "grid.0", rows: (show + columns - 1) / columns, columns: columns,
                                              height: set.height, width: set.width, channels: set.channels,
-                                             title: o.string("title") ?? "First \(show) images", rowLabels: [],
+                                             title: "First \(show) images", rowLabels: [],
                                              columnLabels: [], xValues: nil, yValues: nil)))
         }
         return CellResult(value: .dataset(recipe), outputs: outputs,

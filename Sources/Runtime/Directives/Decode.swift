@@ -21,7 +21,7 @@ struct DecodeDirective: Directive {
                    help: "grid: values of the other latent dimensions (default 0), e.g. {2: 0.5}."),
         OptionSpec("latents", .cell([.latents]), help: "gaussian/latents: the encoded latents cell."),
         OptionSpec("count", .int(1...400), default: .int(32), help: "gaussian/latents: how many images."),
-        OptionSpec("columns", .int(1...40), default: .int(8), presentation: true, help: "gaussian/latents: images per row."),
+        OptionSpec("columns", .int(1...40), default: .int(8), help: "gaussian/latents: images per row."),
     ] + presentationOptions
 
     func check(_ o: ResolvedOptions) -> [(String, String)] {
@@ -84,7 +84,7 @@ struct DecodeDirective: Directive {
         let images = model.run(.decoder, params: trained.checkpoint.state.params, input: z, count: count, threads: context.threads)
         let (h, w, c) = (model.spec.input[0], model.spec.input[1], model.spec.input[2])
         let grid = ImageGrid(tensor: "grid.0", rows: rows, columns: columns, height: h, width: w, channels: c,
-                             title: o.string("title") ?? title, rowLabels: [], columnLabels: [], xValues: xValues, yValues: yValues)
+                             title: title, rowLabels: [], columnLabels: [], xValues: xValues, yValues: yValues)
         return CellResult(value: .images(ImageCollection(height: h, width: w, channels: c, pixels: images)),
                           outputs: [.images(grid)], metrics: ["count": .number(Double(count))],
                           tensors: ["grid.0": .init(shape: [count, h, w, c], values: images)])

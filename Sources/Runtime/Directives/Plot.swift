@@ -16,10 +16,10 @@ struct PlotDirective: Directive {
         OptionSpec("values", .list(.metricRef, maxCount: 32), help: "bar: the metrics to show, as cell.field."),
         OptionSpec("color", .choice(["label", "color"]), default: .string("label"), help: "scatter: color points by digit label or by tint color."),
         OptionSpec("points", .int(10...20_000), default: .int(5000), help: "scatter: at most this many points (a seeded sample)."),
-        OptionSpec("labels", .list(.string, maxCount: 32), presentation: true, help: "Series or bar names (default: cell names)."),
-        OptionSpec("xlabel", .string, presentation: true, help: "x-axis label."),
-        OptionSpec("ylabel", .string, presentation: true, help: "y-axis label."),
-        OptionSpec("log", .bool, presentation: true, help: "Logarithmic y axis."),
+        OptionSpec("labels", .list(.string, maxCount: 32), help: "Series or bar names (default: cell names)."),
+        OptionSpec("xlabel", .string, help: "x-axis label."),
+        OptionSpec("ylabel", .string, help: "y-axis label."),
+        OptionSpec("log", .bool, help: "Logarithmic y axis."),
     ] + presentationOptions
 
     func check(_ o: ResolvedOptions) -> [(String, String)] {
@@ -36,7 +36,6 @@ struct PlotDirective: Directive {
         let sources = o["sources"]?.items.compactMap(\.stringValue) ?? []
         let labels = o["labels"]?.items.compactMap(\.stringValue) ?? []
         func label(_ i: Int, _ fallback: String) -> String { i < labels.count ? labels[i] : fallback }
-        let title = o.string("title") ?? ""
         var figures: [Figure] = []
         switch kind {
         case "loss", "time":
@@ -45,7 +44,7 @@ struct PlotDirective: Directive {
                 let h = m.checkpoint.state.history
                 return .init(name: label(i, name), x: h.map { Double($0.epoch) }, y: h.map { kind == "loss" ? $0.loss : $0.seconds })
             }
-            figures = [Figure(kind: .line, title: title, xLabel: o.string("xlabel") ?? "epoch",
+            figures = [Figure(kind: .line, title: "", xLabel: o.string("xlabel") ?? "epoch",
                               yLabel: o.string("ylabel") ?? (kind == "loss" ? "loss" : "seconds per epoch"), series: series, logY: o.bool("log") ?? false)]
         case "scatter":
             guard case .latents(let z)? = context.interpreterResult(sources[0])?.value else { throw PlotError.wrongSource(sources[0], "a latents") }
@@ -59,15 +58,15 @@ struct PlotDirective: Directive {
             let g = picked.map { groups[$0] }
             switch z.dim {
             case 1:
-                figures = [Figure(kind: .strip, title: title, xLabel: "z0", yLabel: byColor ? "color" : "digit",
+                figures = [Figure(kind: .strip, title: "", xLabel: "z0", yLabel: byColor ? "color" : "digit",
                                   series: [.init(name: sources[0], x: coordinate(0), y: g.map(Double.init), groups: g)], groupNames: names)]
             case 2:
-                figures = [Figure(kind: .scatter, title: title, xLabel: "z0", yLabel: "z1",
+                figures = [Figure(kind: .scatter, title: "", xLabel: "z0", yLabel: "z1",
                                   series: [.init(name: sources[0], x: coordinate(0), y: coordinate(1), groups: g)], groupNames: names)]
             default:
                 // Higher dimensions: every pair of the first three, the projections a reader can compare.
                 figures = [(0, 1), (0, 2), (1, 2)].map { a, b in
-                    Figure(kind: .scatter, title: title.isEmpty ? "z\(a) against z\(b)" : "\(title): z\(a) against z\(b)", xLabel: "z\(a)", yLabel: "z\(b)",
+                    Figure(kind: .scatter, title: "z\(a) against z\(b)", xLabel: "z\(a)", yLabel: "z\(b)",
                            series: [.init(name: sources[0], x: coordinate(a), y: coordinate(b), groups: g)], groupNames: names)
                 }
             }
@@ -80,7 +79,7 @@ struct PlotDirective: Directive {
             }
             let values = all.flatMap(\.1)
             let range = (values.min() ?? 0)...max(values.max() ?? 1, (values.min() ?? 0) + 1e-9)
-            figures = [Figure(kind: .histogram, title: title, xLabel: o.string("xlabel") ?? "per-image error", yLabel: o.string("ylabel") ?? "images",
+            figures = [Figure(kind: .histogram, title: "", xLabel: o.string("xlabel") ?? "per-image error", yLabel: o.string("ylabel") ?? "images",
                               series: try histogramSeries(all, range: range))]
         default:  // bar
             let refs = o["values"]!.items
@@ -90,7 +89,7 @@ struct PlotDirective: Directive {
                 guard case .number(let x)? = context.metric(cell: cell, field: field) else { throw PlotError.noMetric(cell, field) }
                 values.append(x); names.append(label(i, "\(cell).\(field)"))
             }
-            figures = [Figure(kind: .bar, title: title, xLabel: o.string("xlabel") ?? "", yLabel: o.string("ylabel") ?? "",
+            figures = [Figure(kind: .bar, title: "", xLabel: o.string("xlabel") ?? "", yLabel: o.string("ylabel") ?? "",
                               series: [.init(name: "values", x: Array(0..<values.count).map(Double.init), y: values)], groupNames: names,
                               logY: o.bool("log") ?? false)]
         }

@@ -16,7 +16,7 @@ struct ScoreDirective: Directive {
         OptionSpec("limit", .int(1...70_000), default: .int(10_000), help: "Score at most N images of each set."),
         OptionSpec("error", .choice(["bce", "mse"]), help: "Per-image error: bce (the training loss's per-image sum) or mse (default: the model's loss)."),
         OptionSpec("show", .int(0...32), default: .int(8), help: "Show N originals and reconstructions of each set."),
-        OptionSpec("names", .list(.string, maxCount: 2), presentation: true, help: "Display names of data and versus (default: the cell names)."),
+        OptionSpec("names", .list(.string, maxCount: 2), help: "Display names of data and versus (default: the cell names)."),
     ] + presentationOptions
 
     func execute(_ context: ExecutionContext) throws -> CellResult {
