@@ -1,0 +1,95 @@
+import Notebook
+
+/// Notebook prose as HTML, safely: notebooks are untrusted, so — like cmark's safe mode — raw
+/// HTML is omitted and only harmless link targets survive; every text is escaped. `{{cell.field}}`
+/// references are replaced by their current values (also escaped).
+public struct ProseHTML: MarkdownVisitor {
+    /// "cell.field" → the value shown in place of the reference.
+    public var values: [String: String]
+
+    public init(values: [String: String]) { self.values = values }
+
+    public mutating func defaultVisit(_ node: MarkdownNode) -> String { children(node) }
+
+    public mutating func visitDocument(_ node: MarkdownNode) -> String { children(node) }
+    public mutating func visitBlockQuote(_ node: MarkdownNode) -> String { "<blockquote>\n\(children(node))</blockquote>\n" }
+    public mutating func visitList(_ node: MarkdownNode, ordered: Bool, start: Int, tight: Bool) -> String {
+        let open = ordered ? (start == 1 ? "<ol>" : "<ol start=\"\(start)\">") : "<ul>"
+        let items = node.children.map { item in
+            // A tight list's items hold their paragraphs' contents directly, as cmark renders them.
+            let inner = tight ? item.children.map { $0.kind == .paragraph ? inlines($0.children) : visit($0) }.joined()
+                              : children(item)
+            return "<li>\(inner)</li>\n"
+        }.joined()
+        return open + "\n" + items + (ordered ? "</ol>\n" : "</ul>\n")
+    }
+    public mutating func visitItem(_ node: MarkdownNode) -> String { "<li>\(children(node))</li>\n" }
+    public mutating func visitCodeBlock(_ node: MarkdownNode, info: String, literal: String) -> String {
+        let language = info.split(separator: " ").first.map { " class=\"language-\(xmlEscape(String($0)))\"" } ?? ""
+        return "<pre><code\(language)>\(xmlEscape(literal))</code></pre>\n"
+    }
+    public mutating func visitHTMLBlock(_ node: MarkdownNode, html: String) -> String { "<!-- raw HTML omitted -->\n" }
+    public mutating func visitParagraph(_ node: MarkdownNode) -> String { "<p>\(inlines(node.children))</p>\n" }
+    public mutating func visitHeading(_ node: MarkdownNode, level: Int) -> String {
+        "<h\(level)>\(inlines(node.children))</h\(level)>\n"
+    }
+    public mutating func visitThematicBreak(_ node: MarkdownNode) -> String { "<hr />\n" }
+    public mutating func visitText(_ node: MarkdownNode, text: String) -> String { substitute(text) }
+    public mutating func visitSoftBreak(_ node: MarkdownNode) -> String { "\n" }
+    public mutating func visitLineBreak(_ node: MarkdownNode) -> String { "<br />\n" }
+    public mutating func visitCode(_ node: MarkdownNode, code: String) -> String { "<code>\(xmlEscape(code))</code>" }
+    public mutating func visitHTMLInline(_ node: MarkdownNode, html: String) -> String { "<!-- raw HTML omitted -->" }
+    public mutating func visitEmphasis(_ node: MarkdownNode) -> String { "<em>\(inlines(node.children))</em>" }
+    public mutating func visitStrong(_ node: MarkdownNode) -> String { "<strong>\(inlines(node.children))</strong>" }
+    public mutating func visitLink(_ node: MarkdownNode, destination: String, title: String) -> String {
+        let href = ProseHTML.isSafe(destination, image: false) ? destination : ""
+        let titleAttribute = title.isEmpty ? "" : " title=\"\(xmlEscape(title))\""
+        return "<a href=\"\(xmlEscape(href))\"\(titleAttribute)>\(inlines(node.children))</a>"
+    }
+    public mutating func visitImage(_ node: MarkdownNode, source: String, title: String) -> String {
+        let src = ProseHTML.isSafe(source, image: true) ? source : ""
+        let titleAttribute = title.isEmpty ? "" : " title=\"\(xmlEscape(title))\""
+        return "<img src=\"\(xmlEscape(src))\" alt=\"\(xmlEscape(node.plainText))\"\(titleAttribute) />"
+    }
+
+    private mutating func children(_ node: MarkdownNode) -> String { node.children.map { visit($0) }.joined() }
+
+    /// Inline children with adjacent text nodes joined first: cmark splits text at characters
+    /// such as `_`, which would cut `{{ae.final_loss}}` in two.
+    private mutating func inlines(_ nodes: [MarkdownNode]) -> String {
+        var out = "", pending = ""
+        for n in nodes {
+            if case .text(let t) = n.kind { pending += t; continue }
+            out += substitute(pending); pending = ""
+            out += visit(n)
+        }
+        return out + substitute(pending)
+    }
+
+    /// Escaped text with `{{cell.field}}` replaced; an unknown reference stays visible, marked.
+    private func substitute(_ text: String) -> String {
+        var out = "", rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += xmlEscape(String(rest[..<open.lowerBound]))
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if let value = values[name] {
+                out += "<span class=\"ref\">\(xmlEscape(value))</span>"
+            } else {
+                out += "<span class=\"ref missing\">\(xmlEscape(String(rest[open.lowerBound..<close.upperBound])))</span>"
+            }
+            rest = rest[close.upperBound...]
+        }
+        return out + xmlEscape(String(rest))
+    }
+
+    /// cmark's safe-mode rule: no javascript:, vbscript:, file: or data: URLs, except data:
+    /// images of common raster types.
+    static func isSafe(_ url: String, image: Bool) -> Bool {
+        let lower = url.trimmingCharacters(in: .whitespaces).lowercased()
+        for scheme in ["javascript:", "vbscript:", "file:"] where lower.hasPrefix(scheme) { return false }
+        if lower.hasPrefix("data:") {
+            return image && ["data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"].contains { lower.hasPrefix($0) }
+        }
+        return true
+    }
+}
