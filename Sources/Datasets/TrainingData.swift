@@ -8,3 +8,14 @@ extension ImageSet: TrainingData {
         fillBatch(self, indices: indices, into: UnsafeMutableBufferPointer(start: into, count: indices.count * imageSize))
     }
 }
+
+extension ImageSet {
+    /// The images at `indices` (all by default) as NHWC Float32 in [0, 1].
+    public func floats(_ indices: some Collection<Int>) -> [Float] {
+        var out = [Float](repeating: 0, count: indices.count * imageSize)
+        out.withUnsafeMutableBufferPointer { fillBatch(self, indices: indices, into: $0) }
+        return out
+    }
+
+    public var floats: [Float] { floats(0..<count) }
+}

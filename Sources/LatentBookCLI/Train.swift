@@ -27,14 +27,10 @@ struct DataOptions: ParsableArguments {
     var data: String?
 
     func load(seed: UInt64) throws -> ImageSet {
-        let dir = try DataDirectory.resolve(explicit: data)
-        switch dataset {
-        case .mnist: return try ImageSet.load(.mnist, split: split, from: dir, limit: limit)
-        case .fashionMNIST: return try ImageSet.load(.fashionMNIST, split: split, from: dir, limit: limit)
-        case .colorizedMNIST:
-            let base = try ImageSet.load(.mnist, split: split, from: dir, limit: limit)
-            return try ImageSet.colorized(base, bias: colorBias, background: false, seed: seed)
-        }
+        let colorized = dataset == .colorizedMNIST
+        let recipe = DatasetRecipe(source: dataset.rawValue, split: split.rawValue, limit: limit,
+                                   bias: colorized ? colorBias : nil, background: colorized ? false : nil, seed: colorized ? seed : nil)
+        return try recipe.load(from: try DataDirectory.resolve(explicit: data))
     }
 }
 

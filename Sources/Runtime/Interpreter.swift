@@ -155,7 +155,7 @@ public final class Interpreter {
         guard let recipe = recipe ?? { if case .dataset(let r)? = result(of: name)?.value { r } else { nil } }() else {
             preconditionFailure("checked by the plan")
         }
-        let set = try DatasetDirective.load(recipe, dataDirectory: dataDirectory())
+        let set = try recipe.load(from: dataDirectory())
         datasets[name] = set
         return set
     }

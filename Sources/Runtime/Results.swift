@@ -21,6 +21,18 @@ public struct DatasetRecipe: Codable, Hashable, Sendable {
     public var bias: Double?
     public var background: Bool?
     public var seed: UInt64?
+
+    public init(source: String, split: String, limit: Int? = nil, bias: Double? = nil, background: Bool? = nil, seed: UInt64? = nil) {
+        self.source = source; self.split = split; self.limit = limit; self.bias = bias; self.background = background; self.seed = seed
+    }
+
+    /// The images, checked against their canonical checksums (and tinted, for colorized-mnist).
+    public func load(from dataDirectory: URL) throws -> ImageSet {
+        let set = try ImageSet.load(DatasetDirective.kind(source), split: Split(rawValue: split) ?? .train,
+                                    from: dataDirectory, limit: limit)
+        guard source == "colorized-mnist" else { return set }
+        return try ImageSet.colorized(set, bias: bias ?? 0.9, background: background ?? false, seed: seed ?? 0)
+    }
 }
 
 public struct TrainedModel: Sendable {

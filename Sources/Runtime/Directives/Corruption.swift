@@ -19,21 +19,16 @@ struct CorruptionStudy {
         let data = try context.dataset("data")
         try requireShape(data, model: model, option: "data")
         let params = trained.checkpoint.state.params
-        let (h, w, c) = (data.height, data.width, data.channels), size = h * w * c
+        let (h, w, c) = (data.height, data.width, data.channels)
         var pick = SeededGenerator(seed: context.seed, stream: "select")
         let order = Array(0..<data.count).shuffled(using: &pick)
-        func images(_ indices: ArraySlice<Int>) -> [Float] {
-            var out = [Float](repeating: 0, count: indices.count * size)
-            out.withUnsafeMutableBufferPointer { data.fill(indices, into: $0.baseAddress!) }
-            return out
-        }
         func reconstruct(_ x: [Float], _ n: Int) -> [Float] {
             model.run(.autoencoder, params: params, input: x, count: n, threads: context.threads)
         }
 
         // Shown examples: 3 rows per level.
         let shown = min(o.int("count")!, data.count)
-        let originals = images(order[..<shown])
+        let originals = data.floats(order[..<shown])
         var pixels: [Float] = [], rowLabels: [String] = []
         for level in levels {
             var rng = SeededGenerator(seed: context.seed, stream: "corrupt-shown-\(level)")
@@ -44,7 +39,7 @@ struct CorruptionStudy {
 
         // Measured errors over `evaluate` images, for the shown levels and the sweep.
         let evaluated = min(o.int("evaluate")!, data.count)
-        let truth = images(order[..<evaluated])
+        let truth = data.floats(order[..<evaluated])
         var rows: [[String]] = [], metrics: [String: Metric] = ["evaluated": .number(Double(evaluated))]
         var inputSeries: [Double] = [], outputSeries: [Double] = []
         let allLevels = Array(Set(levels + sweep)).sorted()

@@ -42,7 +42,7 @@ struct DatasetDirective: Directive {
         var tensors: [String: SafeTensors.Tensor] = [:]
         let show = min(o.int("show") ?? 0, set.count)
         if show > 0 {
-            let pixels = set.pixels[..<(show * set.imageSize)].map { Float($0) / 255 }
+            let pixels = set.floats(0..<show)
             tensors["grid.0"] = .init(shape: [show, set.height, set.width, set.channels], values: pixels)
             let columns = min(show, 10)
             outputs.append(.images(ImageGrid(tensor: "grid.0", rows: (show + columns - 1) / columns, columns: columns,
@@ -65,12 +65,5 @@ struct DatasetDirective: Directive {
         return parts.flatMap { part in
             [IDXKind.images, .labels].compactMap { ExpectedFile.canonical(kind, split: part, kind: $0).checksum }
         }
-    }
-
-    static func load(_ recipe: DatasetRecipe, dataDirectory: URL) throws -> ImageSet {
-        let set = try ImageSet.load(kind(recipe.source), split: Split(rawValue: recipe.split) ?? .train,
-                                    from: dataDirectory, limit: recipe.limit)
-        guard recipe.source == "colorized-mnist" else { return set }
-        return try ImageSet.colorized(set, bias: recipe.bias ?? 0.9, background: recipe.background ?? false, seed: recipe.seed ?? 0)
     }
 }

@@ -24,7 +24,7 @@ struct EncodeDirective: Directive {
         if let limit = o.int("limit"), limit < data.count { data = data.prefix(limit) }
         let model = try Model(trained.checkpoint.spec)
         try requireShape(data, model: model, option: "data")
-        let z = model.run(.encoder, params: trained.checkpoint.state.params, input: floats(data), count: data.count, threads: context.threads)
+        let z = model.run(.encoder, params: trained.checkpoint.state.params, input: data.floats, count: data.count, threads: context.threads)
         let dim = model.spec.latent
         let labels = data.labels.map(Int.init)
         let sample = o.int("sample")!, k = o.int("neighbors")!
@@ -52,9 +52,6 @@ struct EncodeDirective: Directive {
                           metrics: metrics)
     }
 }
-
-/// All of a set's images as Float32 in [0, 1].
-func floats(_ set: ImageSet) -> [Float] { set.pixels.map { Float($0) / 255 } }
 
 struct ShapeMismatch: Error, CustomStringConvertible {
     let option: String, data: [Int], model: [Int]

@@ -32,7 +32,7 @@ struct ScoreDirective: Directive {
             var set = try context.dataset(option)
             try requireShape(set, model: model, option: option)
             if set.count > limit { set = set.prefix(limit) }
-            let x = floats(set)
+            let x = set.floats
             let y = model.run(.autoencoder, params: params, input: x, count: set.count, threads: context.threads)
             let n = min(show, set.count), size = set.imageSize
             if n > 0 {
