@@ -15,7 +15,7 @@ ifeq ($(origin LATENTBOOK_DATA),undefined)
   endif
 endif
 
-.PHONY: all deps pydeps build test report report-full bench clean
+.PHONY: all deps pydeps browserdeps build test report report-full bench clean
 all: build
 
 deps:
@@ -36,18 +36,33 @@ pydeps:
 	@python3 -c 'import safetensors, numpy' 2>/dev/null || pip install -q safetensors numpy 2>/dev/null \
 	  || echo "note: Python safetensors unavailable; the interoperability test will be skipped"
 
+# Headless Chromium lets the tests open a rendered report the way a reader would
+# (Tests/BrowserCheck); the browser test is skipped (and says so) where it cannot be installed.
+browserdeps:
+	@dpkg-query -W -f='$${Status}' chromium 2>/dev/null | grep -q "install ok installed" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian package: chromium"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "note: chromium could not be installed; the browser check will be skipped"; \
+	  else \
+	    echo "note: chromium is not installed; the browser check will be skipped"; \
+	    echo "install it with: sudo apt-get install -y chromium"; \
+	  fi; \
+	}
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps pydeps
+test: deps pydeps browserdeps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 
-# Runs every notebook (cached cells are reused) and writes output/<notebook>.json; the HTML
-# report comes with the renderer. PROFILE=full gives the assignment's settings.
+# Runs every notebook (cached cells are reused) and writes output/<notebook>.html and .json, and
+# output/index.html with all of them. PROFILE=full gives the assignment's settings.
 PROFILE ?= quick
+REPORT_TITLE ?= Autoencoders, measured: the assignment reproduced with LatentBook
 report: build
-	$(BIN) run notebooks/*.md --profile $(PROFILE) --threads $(THREADS) -o output
+	$(BIN) render notebooks --profile $(PROFILE) --threads $(THREADS) -o output --title "$(REPORT_TITLE)"
 
 report-full:
 	$(MAKE) report PROFILE=full

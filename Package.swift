@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: ["Engine", "Datasets", "Notebook", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Render", dependencies: ["Engine", "Runtime", "Notebook", "CZlib"]),
+        .target(name: "Render", dependencies: ["Engine", "Datasets", "Runtime", "Notebook", "CZlib"]),
         .executableTarget(
             name: "LatentBookCLI",
             dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render",

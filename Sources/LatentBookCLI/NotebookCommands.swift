@@ -56,7 +56,6 @@ struct Run: ParsableCommand {
         var failed = false
         try reportingErrors {
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
-            let progress = ProgressLine()
             for path in notebooks {
                 let plan = try loadPlan(path, profile: options.profile)
                 var settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
@@ -66,22 +65,9 @@ struct Run: ParsableCommand {
                     settings.force = selected
                     settings.only = selected
                 }
-                let records = Interpreter(plan: plan, settings: settings, store: store, log: { progress.clear(); printError($0) },
-                                          progress: { progress.show($0) }).run()
-                progress.clear()
-                let referenceErrors = referenceProblems(plan: plan, records: records)
-                referenceErrors.forEach { printError($0.description) }
-                printText(records)
-                let summary = RunSummary(plan: plan, records: records, settings: settings)
-                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                let out = URL(fileURLWithPath: output).appendingPathComponent(name + ".json")
-                try AtomicFile.write(try summary.encoded(), to: out)
-                let counts = Dictionary(grouping: records, by: \.status).mapValues(\.count)
-                printError("\(path): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
-                           + " → \(out.path)")
-                if plan.hasErrors || !referenceErrors.isEmpty || records.contains(where: { $0.status == .failed || $0.status == .skipped }) {
-                    failed = true
-                }
+                let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
+                printText(run.records)
+                failed = failed || run.failed
             }
         }
         if failed { throw ExitCode.failure }
@@ -104,6 +90,37 @@ struct Run: ParsableCommand {
         var set: Set<String> = [name]
         for step in plan.steps where step.options.references.contains(where: set.contains) { set.insert(step.cell.name) }
         return set
+    }
+}
+
+/// One notebook run through the interpreter, its JSON summary written: what `run` and
+/// `render` share.
+struct NotebookRun {
+    let plan: Plan
+    let settings: RunSettings
+    let records: [CellRecord]
+    /// Invalid cells, failed or skipped cells, or prose citing results that do not exist.
+    let failed: Bool
+
+    var slug: String { URL(fileURLWithPath: plan.notebook.file).deletingPathExtension().lastPathComponent }
+
+    static func execute(_ plan: Plan, settings: RunSettings, store: ResultStore, output: String) throws -> NotebookRun {
+        let progress = ProgressLine()
+        let records = Interpreter(plan: plan, settings: settings, store: store, log: { progress.clear(); printError($0) },
+                                  progress: { progress.show($0) }).run()
+        progress.clear()
+        let referenceErrors = referenceProblems(plan: plan, records: records)
+        referenceErrors.forEach { printError($0.description) }
+        let run = NotebookRun(plan: plan, settings: settings, records: records,
+                              failed: plan.hasErrors || !referenceErrors.isEmpty
+                                  || records.contains { $0.status == .failed || $0.status == .skipped })
+        let summary = RunSummary(plan: plan, records: records, settings: settings)
+        let out = URL(fileURLWithPath: output).appendingPathComponent(run.slug + ".json")
+        try AtomicFile.write(try summary.encoded(), to: out)
+        let counts = Dictionary(grouping: records, by: \.status).mapValues(\.count)
+        printError("\(plan.notebook.file): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+                   + " → \(out.path)")
+        return run
     }
 }
 

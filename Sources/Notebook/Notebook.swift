@@ -57,6 +57,25 @@ public struct InlineReference: Sendable, Hashable {
     }
 }
 
+/// `@fig-name` in prose text: a citation of the figure of cell `name` (or of a cell named
+/// `fig-name`), rendered as "Figure 3" with a link.
+public struct FigureCitation: Sendable, Hashable {
+    /// The name after `@fig-`.
+    public var name: String
+    /// Of the `@`.
+    public var location: SourceLocation
+
+    public init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
+
+    /// The cell it cites among `cells`: `name`, else `fig-name`.
+    public func target(among cells: Set<String>) -> String? {
+        cells.contains(name) ? name : cells.contains("fig-" + name) ? "fig-" + name : nil
+    }
+}
+
 /// A parsed notebook: front matter, then prose and cells. Parsing executes nothing and knows no
 /// directive's meaning beyond its name.
 ///
@@ -70,12 +89,16 @@ public struct Notebook: Sendable {
     public var blocks: [NotebookBlock]
     /// `{{ cell.field }}` references in prose, in document order.
     public private(set) var references: [InlineReference]
+    /// `@fig-name` citations in prose, in document order.
+    public private(set) var citations: [FigureCitation]
 
-    public init(file: String, frontMatter: FrontMatter, blocks: [NotebookBlock], references: [InlineReference]) {
+    public init(file: String, frontMatter: FrontMatter, blocks: [NotebookBlock], references: [InlineReference],
+                citations: [FigureCitation] = []) {
         self.file = file
         self.frontMatter = frontMatter
         self.blocks = blocks
         self.references = references
+        self.citations = citations
     }
 
     public var cells: [Cell] {
@@ -92,7 +115,8 @@ public struct Notebook: Sendable {
         let document = MarkdownNode.parseCommonMark(text, fromLine: markdownLine)
         let blocks = document.children.map { reader.block(from: $0) }
         for case .prose(let node) in blocks { reader.scanReferences(in: node) }
-        let notebook = Notebook(file: file, frontMatter: frontMatter, blocks: blocks, references: reader.references)
+        let notebook = Notebook(file: file, frontMatter: frontMatter, blocks: blocks, references: reader.references,
+                                citations: reader.citations)
         return (notebook, reader.log.sorted)
     }
 }
@@ -103,6 +127,7 @@ private struct NotebookReader {
     let directives: Set<String>
     var log: DiagnosticLog
     var references: [InlineReference] = []
+    var citations: [FigureCitation] = []
     private var cellCount = 0
     private var directiveCounts: [String: Int] = [:]
     private var nameLines: [String: Int] = [:]
@@ -235,10 +260,11 @@ private struct NotebookReader {
     private mutating func scanRun(_ text: String, at start: SourceLocation) {
         let literal = Array(text.utf8)
         let startByte = source.byteColumn(of: start)
-        let sourceOpenings = occurrences(of: (0x7B, 0x7B), in: Array(source.line(start.line).dropFirst(startByte - 1)))
-        let closings = occurrences(of: (0x7D, 0x7D), in: literal)
+        scanCitations(literal, at: start, startByte: startByte)
+        let sourceOpenings = offsets(of: [0x7B, 0x7B], in: Array(source.line(start.line).dropFirst(startByte - 1)))
+        let closings = offsets(of: [0x7D, 0x7D], in: literal)
         var resume = 0
-        for (k, opening) in occurrences(of: (0x7B, 0x7B), in: literal).enumerated() where opening >= resume {
+        for (k, opening) in offsets(of: [0x7B, 0x7B], in: literal).enumerated() where opening >= resume {
             let location = k < sourceOpenings.count
                 ? source.location(line: start.line, byteColumn: startByte + sourceOpenings[k]) : start
             guard let close = closings.first(where: { $0 >= opening + 2 }) else {
@@ -261,14 +287,33 @@ private struct NotebookReader {
     }
 }
 
-/// Offsets of the non-overlapping occurrences of a two-byte sequence such as `{{`.
-private func occurrences(of pair: (UInt8, UInt8), in bytes: [UInt8]) -> [Int] {
+extension NotebookReader {
+    /// Finds `@fig-name` in one run of text, placed like references: the k-th `@fig-` of the run
+    /// is the k-th on its source line from where the run starts.
+    fileprivate mutating func scanCitations(_ literal: [UInt8], at start: SourceLocation, startByte: Int) {
+        let marker = Array("@fig-".utf8)
+        let sourceLine = Array(source.line(start.line).dropFirst(startByte - 1))
+        let inSource = offsets(of: marker, in: sourceLine)
+        for (k, offset) in offsets(of: marker, in: literal).enumerated() {
+            let name = literal[(offset + marker.count)...].prefix(while: isNameByte)
+            // A trailing hyphen or underscore is punctuation ("see @fig-loss-").
+            let trimmed = name.reversed().drop { $0 == 0x2D || $0 == 0x5F }.reversed()
+            guard !trimmed.isEmpty else { continue }
+            let location = k < inSource.count ? source.location(line: start.line, byteColumn: startByte + inSource[k]) : start
+            citations.append(FigureCitation(name: String(decoding: trimmed, as: UTF8.self), location: location))
+        }
+    }
+}
+
+/// Offsets where `needle` starts in `bytes`, not overlapping.
+private func offsets(of needle: [UInt8], in bytes: [UInt8]) -> [Int] {
+    guard !needle.isEmpty, bytes.count >= needle.count else { return [] }
     var result: [Int] = []
     var index = 0
-    while index + 1 < bytes.count {
-        if bytes[index] == pair.0 && bytes[index + 1] == pair.1 {
+    while index + needle.count <= bytes.count {
+        if bytes[index..<index + needle.count].elementsEqual(needle) {
             result.append(index)
-            index += 2
+            index += needle.count
         } else {
             index += 1
         }

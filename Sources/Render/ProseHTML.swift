@@ -2,12 +2,28 @@ import Notebook
 
 /// Notebook prose as HTML, safely: notebooks are untrusted, so — like cmark's safe mode — raw
 /// HTML is omitted and only harmless link targets survive; every text is escaped. `{{cell.field}}`
-/// references are replaced by their current values (also escaped).
+/// references are replaced by their current values (also escaped), `@fig-name` citations by
+/// links to their figures.
 public struct ProseHTML: MarkdownVisitor {
+    /// A figure as prose cites it.
+    public struct FigureLink: Hashable, Sendable {
+        public var label: String
+        public var anchor: String
+        public init(label: String, anchor: String) { self.label = label; self.anchor = anchor }
+    }
+
     /// "cell.field" → the value shown in place of the reference.
     public var values: [String: String]
+    /// The name after `@fig-` → the figure it cites.
+    public var figures: [String: FigureLink]
 
-    public init(values: [String: String]) { self.values = values }
+    public init(values: [String: String], figures: [String: FigureLink] = [:]) {
+        self.values = values
+        self.figures = figures
+    }
+
+    /// A heading's or paragraph's inline content, without the enclosing element.
+    public mutating func inlineHTML(_ node: MarkdownNode) -> String { inlines(node.children) }
 
     public mutating func defaultVisit(_ node: MarkdownNode) -> String { children(node) }
 
@@ -66,11 +82,11 @@ public struct ProseHTML: MarkdownVisitor {
         return out + substitute(pending)
     }
 
-    /// Escaped text with `{{cell.field}}` replaced; an unknown reference stays visible, marked.
+    /// Escaped text with `{{cell.field}}` and `@fig-name` replaced; an unknown one stays visible, marked.
     private func substitute(_ text: String) -> String {
         var out = "", rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            out += xmlEscape(String(rest[..<open.lowerBound]))
+            out += cite(rest[..<open.lowerBound])
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             if let value = values[name] {
                 out += "<span class=\"ref\">\(xmlEscape(value))</span>"
@@ -78,6 +94,26 @@ public struct ProseHTML: MarkdownVisitor {
                 out += "<span class=\"ref missing\">\(xmlEscape(String(rest[open.lowerBound..<close.upperBound])))</span>"
             }
             rest = rest[close.upperBound...]
+        }
+        return out + cite(rest)
+    }
+
+    /// Escaped text with `@fig-name` citations linked (the name as `Notebook` scans it).
+    private func cite(_ text: Substring) -> String {
+        var out = "", rest = text
+        while let at = rest.range(of: "@fig-") {
+            out += xmlEscape(String(rest[..<at.lowerBound]))
+            let word = rest[at.upperBound...].prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            let name = String(word.reversed().drop { $0 == "-" || $0 == "_" }.reversed())
+            let end = rest.index(at.upperBound, offsetBy: name.count)
+            if let link = figures[name] {
+                out += "<a class=\"xref\" href=\"#\(xmlEscape(link.anchor))\">\(xmlEscape(link.label))</a>"
+            } else if name.isEmpty {
+                out += "@fig-"
+            } else {
+                out += "<span class=\"ref missing\">\(xmlEscape(String(rest[at.lowerBound..<end])))</span>"
+            }
+            rest = rest[end...]
         }
         return out + xmlEscape(String(rest))
     }

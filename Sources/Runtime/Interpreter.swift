@@ -38,6 +38,10 @@ public struct CellRecord: Sendable {
     public var reason: String?
     /// Wall time of this run's work on the cell (loading or computing).
     public var seconds: Double
+
+    public init(step: Plan.Step, status: Status, result: CellResult?, reason: String?, seconds: Double) {
+        self.step = step; self.status = status; self.result = result; self.reason = reason; self.seconds = seconds
+    }
 }
 
 /// Runs a plan's cells in document order over the engine, through the result store.

@@ -53,6 +53,13 @@ public struct Plan: Sendable {
             diagnostics.append(Diagnostic(file: file, location: ref.location, severity: .error,
                                           message: "reference to unknown cell '\(ref.cell)'\(hint)"))
         }
+        let cellNames = Set(table.names)
+        for citation in notebook.citations where citation.target(among: cellNames) == nil {
+            let hint = suggestion(for: citation.name, among: table.names).map { " (did you mean '@fig-\($0)'?)" } ?? ""
+            diagnostics.append(Diagnostic(file: file, location: citation.location, severity: .error,
+                                          message: "citation of unknown figure '@fig-\(citation.name)'\(hint)",
+                                          hint: "'@fig-name' cites the figure of the cell named 'name'"))
+        }
         self.steps = steps
         self.diagnostics = diagnostics.sorted { ($0.location, $0.message) < ($1.location, $1.message) }
     }

@@ -26,6 +26,9 @@ public struct DatasetRecipe: Codable, Hashable, Sendable {
         self.source = source; self.split = split; self.limit = limit; self.bias = bias; self.background = background; self.seed = seed
     }
 
+    /// The canonical files it reads (images and labels per split), with their checksums.
+    public var dataFiles: [DataChecksum] { DatasetDirective.checksums(source: source, split: split) }
+
     /// The images, checked against their canonical checksums (and tinted, for colorized-mnist).
     public func load(from dataDirectory: URL) throws -> ImageSet {
         let set = try ImageSet.load(DatasetDirective.kind(source), split: Split(rawValue: split) ?? .train,
@@ -171,4 +174,11 @@ public struct ImageGrid: Codable, Hashable, Sendable {
     /// Latent coordinates along the axes of a decoded manifold, if it is one.
     public var xValues: [Double]?
     public var yValues: [Double]?
+
+    public init(tensor: String, rows: Int, columns: Int, height: Int, width: Int, channels: Int, title: String,
+                rowLabels: [String] = [], columnLabels: [String] = [], xValues: [Double]? = nil, yValues: [Double]? = nil) {
+        self.tensor = tensor; self.rows = rows; self.columns = columns
+        self.height = height; self.width = width; self.channels = channels; self.title = title
+        self.rowLabels = rowLabels; self.columnLabels = columnLabels; self.xValues = xValues; self.yValues = yValues
+    }
 }

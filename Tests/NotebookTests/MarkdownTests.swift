@@ -132,3 +132,20 @@ struct LinkCollector: MarkdownVisitor {
         InlineReference(cell: "t", field: "u", location: at(32, 7), text: "{{ t.u }}"),
     ])
 }
+
+@Test func figureCitationsAreFoundWithPositions() {
+    let (notebook, diagnostics) = Notebook.parse("""
+        See @fig-loss, and *@fig-a_b-*; `@fig-code` is code.
+
+        > Quoted: ñ @fig-q and @fig- alone.
+        """, file: "nb.md", directives: [])
+    #expect(diagnostics.isEmpty)
+    #expect(notebook.citations == [
+        FigureCitation(name: "loss", location: at(1, 5)),
+        FigureCitation(name: "a_b", location: at(1, 21)),
+        FigureCitation(name: "q", location: at(3, 13)),
+    ])
+    #expect(notebook.citations[0].target(among: ["loss", "fig-loss"]) == "loss")
+    #expect(notebook.citations[0].target(among: ["fig-loss"]) == "fig-loss")
+    #expect(notebook.citations[0].target(among: ["other"]) == nil)
+}

@@ -176,3 +176,9 @@ func optionErrors(_ c: BadCell) {
     #expect(Set(plan.steps.map(\.cell.directive)) == Set(DirectiveRegistry.standard.names))
     #expect(Plan(source: DirectiveRegistry.standard.examplesNotebook, file: "examples.md", profile: .full).diagnostics.isEmpty)
 }
+
+@Test func citationsOfUnknownFiguresAreErrors() {
+    #expect(problems("As @fig-ea and @fig-ae show.\n") == [
+        "nb.md:14:4: error: citation of unknown figure '@fig-ea' (did you mean '@fig-ae'?)\n  hint: '@fig-name' cites the figure of the cell named 'name'",
+    ])
+}

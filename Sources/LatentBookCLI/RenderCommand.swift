@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Notebook
+import Render
+import Runtime
+
+struct RenderReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Run notebooks (from the cache where possible) and write HTML reports: one page each and index.html.")
+
+    @Argument(help: "Notebook files, or directories whose *.md notebooks are rendered in name order.") var inputs: [String]
+    @OptionGroup var options: NotebookOptions
+    @Option(help: "Directory holding mnist/ and fashion-mnist/ (default: front matter 'data', $LATENTBOOK_DATA, then data/).")
+    var data: String?
+    @Option(name: .shortAndLong, help: "Where to write <notebook>.html, <notebook>.json and index.html.") var output = "output"
+    @Option(help: "Title of index.html.") var title = "LatentBook report"
+    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        var failed = false
+        try reportingErrors {
+            let paths = try notebookPaths(inputs)
+            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
+            let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: options.profile, threads: threads)
+            var rendered: [ReportNotebook] = []
+            for path in paths {
+                let plan = try loadPlan(path, profile: options.profile)
+                let settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
+                let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
+                failed = failed || run.failed
+                let notebook = ReportNotebook(notebook: plan.notebook, records: run.records, slug: run.slug)
+                try write(ReportHTML.page(notebook, footer: footer), to: pageName(run.slug))
+                rendered.append(notebook)
+            }
+            try write(ReportHTML.index(title: title, notebooks: rendered, footer: footer), to: "index.html")
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    private func write(_ html: String, to name: String) throws {
+        let url = URL(fileURLWithPath: output).appendingPathComponent(name)
+        let bytes = Array(html.utf8)
+        try AtomicFile.write(bytes, to: url)
+        printError("wrote \(url.path) (\(kilobytes(bytes.count)))")
+    }
+}
+
+/// Files as given; directories contribute their `*.md` files, sorted by name.
+func notebookPaths(_ inputs: [String]) throws -> [String] {
+    var paths: [String] = []
+    for input in inputs {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw CommandError("error: no such notebook or directory: \(input)")
+        }
+        guard isDirectory.boolValue else { paths.append(input); continue }
+        let names = try FileManager.default.contentsOfDirectory(atPath: input).filter { $0.hasSuffix(".md") }.sorted()
+        guard !names.isEmpty else { throw CommandError("error: \(input) holds no notebooks (*.md)") }
+        paths += names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }
+    }
+    var seen: [String: String] = [:]
+    for path in paths {
+        let slug = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if let other = seen[slug] {
+            throw CommandError("error: \(other) and \(path) would both be written to \(pageName(slug)); rename one")
+        }
+        seen[slug] = path
+    }
+    return paths
+}
+
+func kilobytes(_ count: Int) -> String {
+    count < 1_000_000 ? "\((count + 999) / 1000) KB" : String(format: "%.1f MB", Double(count) / 1_000_000)
+}
