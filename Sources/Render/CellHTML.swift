@@ -98,8 +98,10 @@ extension ReportDocument {
               tensor.values.count / imageSize <= grid.rows * grid.columns else {
             return "<p class=\"cell-error\">The images of this grid are missing from the result.</p>\n"
         }
-        let g = ImageGridRender.geometry(grid)
-        let png = ImageGridRender.png(grid, pixels: tensor.values)
+        // Drawn at twice the images' size; the PNG holds them at their own size (tiles 1 px apart)
+        // and the browser enlarges it without smoothing: a quarter of the pixels to compress and embed.
+        let g = ImageGridRender.geometry(grid, scale: 2, gap: 2)
+        let png = ImageGridRender.png(grid, pixels: tensor.values, scale: 1, gap: 1)
         let labelFont = 12.0
         let left = grid.rowLabels.isEmpty ? (grid.yValues == nil ? 0 : 44)
             : Int(grid.rowLabels.map { SVGText.textWidth($0, fontSize: labelFont) }.max()!.rounded(.up)) + 10

@@ -249,6 +249,11 @@ func randomLabelsScoreChance(dim: Int) throws {
     ])
 }
 
+@Test func latentGridRowsMayHaveTheirOwnRange() throws {
+    let z = try latentGrid(dim: 2, vary: (0, 1), range: 0...2, downRange: 10...30, n: 3)
+    #expect(z == [0, 30, 1, 30, 2, 30,  0, 20, 1, 20, 2, 20,  0, 10, 1, 10, 2, 10])
+}
+
 @Test func latentGridOrientation() throws {
     let n = 5
     let z = try latentGrid(dim: 2, vary: (0, 1), range: -3...3, n: n)

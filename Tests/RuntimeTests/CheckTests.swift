@@ -72,6 +72,8 @@ struct BadCell: Sendable, CustomTestStringConvertible {
             message: "nb.md:16:8: error: option 'range': low must be below high"),
     BadCell(label: "gaussian needs latents", cell: "```decode g\nmodel: ae\nfrom: gaussian\n```",
             message: "nb.md:16:7: error: option 'from': gaussian needs option 'latents'"),
+    BadCell(label: "span from latents without latents", cell: "```decode g\nmodel: ae\nspan: latents\n```",
+            message: "nb.md:16:7: error: option 'span': span: latents needs option 'latents'"),
     BadCell(label: "too many sizes", cell: "```mask m\nmodel: ae\ndata: digits\nsize: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n```",
             message: "nb.md:17:7: error: option 'size' takes at most 8 values"),
     BadCell(label: "bad metric reference", cell: "```plot b\nkind: bar\nvalues: [ae]\n```",

@@ -1,9 +1,9 @@
 /// n×n latent vectors (`n·n × dim` Floats, row-major) for decoding into an image grid laid out as
 /// Keras's `plot_latent_space` shows it: latent dimension `vary.0` runs along the columns, increasing
-/// left to right; `vary.1` along the rows, from `range.upperBound` at the top to `range.lowerBound`
-/// at the bottom. Every other dimension d holds `fixed[d] ?? 0`. With n = 1 the single point is the
+/// left to right; `vary.1` along the rows, from the top of its range (`downRange`, default `range`)
+/// at the top to its bottom at the bottom. Every other dimension d holds `fixed[d] ?? 0`. With n = 1 the single point is the
 /// middle of the range.
-public func latentGrid(dim: Int, vary: (Int, Int), range: ClosedRange<Double>, n: Int,
+public func latentGrid(dim: Int, vary: (Int, Int), range: ClosedRange<Double>, downRange: ClosedRange<Double>? = nil, n: Int,
                        fixed: [Int: Double] = [:]) throws(AnalysisError) -> [Float] {
     guard dim >= 2 else { throw .gridNeedsTwoDimensions(dim) }
     let (across, down) = vary
@@ -17,6 +17,7 @@ public func latentGrid(dim: Int, vary: (Int, Int), range: ClosedRange<Double>, n
         guard value.isFinite else { throw .fixedValue(dimension: d, value: value) }
     }
     let steps = try gridSteps(range: range, n: n)
+    let downSteps = try gridSteps(range: downRange ?? range, n: n)
     var base = [Float](repeating: 0, count: dim)
     for (d, value) in fixed { base[d] = Float(value) }
     var result: [Float] = []
@@ -25,7 +26,7 @@ public func latentGrid(dim: Int, vary: (Int, Int), range: ClosedRange<Double>, n
         for column in 0..<n {
             var z = base
             z[across] = steps[column]
-            z[down] = steps[n - 1 - row]
+            z[down] = downSteps[n - 1 - row]
             result.append(contentsOf: z)
         }
     }

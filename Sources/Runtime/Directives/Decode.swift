@@ -14,6 +14,8 @@ struct DecodeDirective: Directive {
                    help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are."),
         OptionSpec("range", .list(.number(-1e6...1e6), maxCount: 2), default: .list([.number(-2), .number(2)]),
                    help: "grid/line: the interval each varied dimension spans."),
+        OptionSpec("span", .choice(["range", "latents"]), default: .string("range"),
+                   help: "grid/line: vary each dimension over `range`, or over the 1st–99th percentile of `latents` (other dimensions then default to its median)."),
         OptionSpec("n", .int(2...40), default: .int(15), help: "grid/line: points per varied dimension."),
         OptionSpec("dims", .list(.int(0...255), maxCount: 2), default: .list([.int(0), .int(1)]),
                    help: "grid: the two latent dimensions to vary (first along columns, second along rows)."),
@@ -28,6 +30,7 @@ struct DecodeDirective: Directive {
         var problems: [(String, String)] = []
         let from = o.string("from")!
         if ["gaussian", "latents"].contains(from), o["latents"] == nil { problems.append(("from", "\(from) needs option 'latents'")) }
+        if o.string("span") == "latents", o["latents"] == nil { problems.append(("span", "span: latents needs option 'latents'")) }
         if o["range"]?.items.count != 2 { problems.append(("range", "expects two numbers, low and high")) }
         else if let lo = o["range"]!.items[0].doubleValue, let hi = o["range"]!.items[1].doubleValue, lo >= hi {
             problems.append(("range", "low must be below high"))
@@ -44,27 +47,42 @@ struct DecodeDirective: Directive {
         let trained = context.model("model")
         let model = try Model(trained.checkpoint.spec)
         let dim = model.spec.latent
-        let range = o["range"]!.items[0].doubleValue!...o["range"]!.items[1].doubleValue!
+        let given = o["range"]!.items[0].doubleValue!...o["range"]!.items[1].doubleValue!
         let n = o.int("n")!
+        // span: latents — where the encoded data actually lies, per dimension.
+        var spread: [(range: ClosedRange<Double>, median: Double)]? = nil
+        if o.string("span") == "latents" {
+            guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
+            guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
+            spread = (0..<dim).map { percentiles(encoded, dimension: $0) }
+        }
+        func range(_ d: Int) -> ClosedRange<Double> { spread?[d].range ?? given }
+        func axis(_ d: Int) -> [Double] {
+            let r = range(d)
+            return (0..<n).map { r.lowerBound + (r.upperBound - r.lowerBound) * Double($0) / Double(n - 1) }
+        }
+        let over = spread == nil ? "" : " (1st to 99th percentile of '\(context.inputName("latents")!)')"
         var z: [Float], rows: Int, columns: Int, xValues: [Double]? = nil, yValues: [Double]? = nil, title: String
-        let axis = (0..<n).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(n - 1) }
         switch o.string("from")! {
         case "grid":
             let dims = o["dims"]!.items.map { $0.intValue! }
             guard dims.allSatisfy({ $0 < dim }) else { throw DecodeError.dimension(dims.max()!, latent: dim) }
             var fixed: [Int: Double] = [:]
+            if let spread {
+                for d in 0..<dim where !dims.contains(d) { fixed[d] = spread[d].median }
+            }
             if case .indexMap(let m)? = o["fixed"] {
                 for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; fixed[d] = v.doubleValue! }
             }
-            z = try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range, n: n, fixed: fixed)
-            (rows, columns, xValues, yValues) = (n, n, axis, axis.reversed())
-            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)"
+            z = try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range(dims[0]), downRange: range(dims[1]), n: n, fixed: fixed)
+            (rows, columns, xValues, yValues) = (n, n, axis(dims[0]), axis(dims[1]).reversed())
+            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)"
                 + (fixed.isEmpty ? "" : ", " + fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", "))
         case "line":
             guard dim == 1 else { throw DecodeError.lineNeedsOneDimension(latent: dim) }
-            z = try latentLine(range: range, n: n)
-            (rows, columns, xValues) = (1, n, axis)
-            title = "Decoded line over z0"
+            z = try latentLine(range: range(0), n: n)
+            (rows, columns, xValues) = (1, n, axis(0))
+            title = "Decoded line over z0\(over)"
         default:
             guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
             guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
@@ -89,6 +107,15 @@ struct DecodeDirective: Directive {
                           outputs: [.images(grid)], metrics: ["count": .number(Double(count))],
                           tensors: ["grid.0": .init(shape: [count, h, w, c], values: images)])
     }
+}
+
+/// The 1st–99th percentile interval and the median of one latent dimension.
+private func percentiles(_ latents: Latents, dimension d: Int) -> (range: ClosedRange<Double>, median: Double) {
+    let values = stride(from: d, to: latents.values.count, by: latents.dim).map { Double(latents.values[$0]) }.sorted()
+    guard !values.isEmpty else { return (-2...2, 0) }
+    func at(_ q: Double) -> Double { values[min(values.count - 1, Int((q * Double(values.count - 1)).rounded()))] }
+    let lo = at(0.01), hi = at(0.99)
+    return (lo < hi ? lo...hi : (lo - 1)...(lo + 1), at(0.5))
 }
 
 enum DecodeError: Error, CustomStringConvertible {

@@ -83,7 +83,7 @@ struct TrainDirective: Directive {
                          rows: table.rows.map { ["\($0.name) (\($0.type))", "(None, " + $0.outputShape.map(String.init).joined(separator: ", ") + ")",
                                                  grouped($0.parameters)] }))
         }
-        outputs.append(.text("final loss \(formatFixed(last.loss, 2)) after \(history.count) epochs on \(grouped(images)) images: "
+        outputs.append(.text("final loss \(formatFixed(last.loss, 2)) after \(history.count) epoch\(history.count == 1 ? "" : "s") on \(grouped(images)) images: "
                              + "\(formatFixed(seconds, 1)) s, \(grouped(Int(Double(images * history.count) / max(seconds, 1e-9)))) img/s"))
         outputs.append(.table(Table(title: "Loss per epoch", columns: ["epoch", "loss", "seconds", "images/s"],
                                     rows: history.map { [String($0.epoch), formatFixed($0.loss, 4), formatFixed($0.seconds, 2), grouped(Int($0.imagesPerSecond))] },
