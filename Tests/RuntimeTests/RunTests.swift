@@ -209,6 +209,52 @@ struct Execution {
         #expect(r2["z"]!.status == .fresh && r2["again"]!.status == .fresh)
     }
 
+    @Test func gridsSpanTheEncodedLatentsAndSliceTheOtherDimensions() throws {
+        let bench = try Workbench()
+        let r = bench.run("""
+            ```dataset digits
+            split: test
+            limit: 300
+            ```
+
+            ```train ae
+            data: digits
+            arch: dense
+            latent: 3
+            epochs: 1
+            ```
+
+            ```encode z
+            model: ae
+            data: digits
+            sample: 300
+            ```
+
+            ```decode slices
+            model: ae
+            from: grid
+            span: latents
+            latents: z
+            slices: [0.1, 0.9]
+            n: 4
+            ```
+            """)
+        guard case .latents(let z)? = r["z"]!.result?.value, let result = r["slices"]!.result else {
+            Issue.record("\(r["slices"]!.reason ?? "no result")"); return
+        }
+        func sorted(_ d: Int) -> [Double] { stride(from: d, to: z.values.count, by: 3).map { Double(z.values[$0]) }.sorted() }
+        func quantile(_ d: Int, _ q: Double) -> Double { let v = sorted(d); return v[Int((q * Double(v.count - 1)).rounded())] }
+        // Two panels, one per slice; each a 4×4 grid whose axes run from the 1st to the 99th percentile.
+        #expect(result.outputs.count == 2)
+        guard case .images(let first) = result.outputs[0], case .images(let second) = result.outputs[1] else { return }
+        #expect(first.tensor == "grid.0" && second.tensor == "grid.1" && result.tensors["grid.1"]?.shape == [16, 28, 28, 1])
+        #expect(abs(first.xValues!.first! - quantile(0, 0.01)) < 1e-6 && abs(first.xValues!.last! - quantile(0, 0.99)) < 1e-6)
+        #expect(abs(first.yValues!.first! - quantile(1, 0.99)) < 1e-6 && abs(first.yValues!.last! - quantile(1, 0.01)) < 1e-6)
+        #expect(first.title == "z2 = \(formatFixed(quantile(2, 0.1), 2)) (quantile 0.10)")
+        #expect(second.title == "z2 = \(formatFixed(quantile(2, 0.9), 2)) (quantile 0.90)")
+        #expect(result.tensors["grid.0"]!.values != result.tensors["grid.1"]!.values)
+    }
+
     @Test func aCorruptEntryIsRecomputedWithAWarning() throws {
         let bench = try Workbench()
         let source = "```dataset d\nsplit: test\nlimit: 100\n```\n\n```train t\ndata: d\narch: dense\nepochs: 1\n```\n"

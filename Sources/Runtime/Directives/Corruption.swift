@@ -31,7 +31,9 @@ struct CorruptionStudy {
         let originals = data.floats(order[..<shown])
         var pixels: [Float] = [], rowLabels: [String] = []
         for level in levels {
-            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-shown-\(level)")
+            // One stream for every level: the same noise pattern (or hole position) at each level,
+            // so rows differ only by the level.
+            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-shown")
             let corrupted = try corrupt(originals, shown, level, &rng)
             pixels += originals + corrupted + reconstruct(corrupted, shown)
             rowLabels += ["original", corruptedLabel(level), "reconstructed"]
@@ -44,7 +46,7 @@ struct CorruptionStudy {
         var inputSeries: [Double] = [], outputSeries: [Double] = []
         let allLevels = Array(Set(levels + sweep)).sorted()
         for level in allLevels {
-            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-evaluated-\(level)")
+            var rng = SeededGenerator(seed: context.seed, stream: "corrupt-evaluated")
             let corrupted = try corrupt(truth, evaluated, level, &rng)
             let inputError = mean(perImageMSE(corrupted, truth, count: evaluated))
             let outputError = mean(perImageMSE(reconstruct(corrupted, evaluated), truth, count: evaluated))
@@ -74,7 +76,8 @@ struct CorruptionStudy {
                           tensors: ["grid.0": .init(shape: [rowLabels.count * shown, h, w, c], values: pixels)])
     }
 
-    func formatLevel(_ x: Double) -> String { Metric.number(x).display }
+    /// Shortest form: 10, 0.05, 0.4.
+    func formatLevel(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? grouped(Int(x)) : "\(x)" }
 }
 
 func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }

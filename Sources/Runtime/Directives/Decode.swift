@@ -16,6 +16,8 @@ struct DecodeDirective: Directive {
                    help: "grid/line: the interval each varied dimension spans."),
         OptionSpec("span", .choice(["range", "latents"]), default: .string("range"),
                    help: "grid/line: vary each dimension over `range`, or over the 1st–99th percentile of `latents` (other dimensions then default to its median)."),
+        OptionSpec("slices", .list(.number(0...1), maxCount: 5),
+                   help: "grid with span: latents: one grid per quantile at which the other dimensions are held, e.g. [0.1, 0.5, 0.9]."),
         OptionSpec("n", .int(2...40), default: .int(15), help: "grid/line: points per varied dimension."),
         OptionSpec("dims", .list(.int(0...255), maxCount: 2), default: .list([.int(0), .int(1)]),
                    help: "grid: the two latent dimensions to vary (first along columns, second along rows)."),
@@ -31,6 +33,9 @@ struct DecodeDirective: Directive {
         let from = o.string("from")!
         if ["gaussian", "latents"].contains(from), o["latents"] == nil { problems.append(("from", "\(from) needs option 'latents'")) }
         if o.string("span") == "latents", o["latents"] == nil { problems.append(("span", "span: latents needs option 'latents'")) }
+        if o["slices"] != nil, from != "grid" || o.string("span") != "latents" {
+            problems.append(("slices", "slices needs from: grid and span: latents"))
+        }
         if o["range"]?.items.count != 2 { problems.append(("range", "expects two numbers, low and high")) }
         else if let lo = o["range"]!.items[0].doubleValue, let hi = o["range"]!.items[1].doubleValue, lo >= hi {
             problems.append(("range", "low must be below high"))
@@ -50,11 +55,11 @@ struct DecodeDirective: Directive {
         let given = o["range"]!.items[0].doubleValue!...o["range"]!.items[1].doubleValue!
         let n = o.int("n")!
         // span: latents — where the encoded data actually lies, per dimension.
-        var spread: [(range: ClosedRange<Double>, median: Double)]? = nil
+        var spread: [LatentSpread]? = nil
         if o.string("span") == "latents" {
             guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
             guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
-            spread = (0..<dim).map { percentiles(encoded, dimension: $0) }
+            spread = (0..<dim).map { LatentSpread(encoded, dimension: $0) }
         }
         func range(_ d: Int) -> ClosedRange<Double> { spread?[d].range ?? given }
         func axis(_ d: Int) -> [Double] {
@@ -63,21 +68,32 @@ struct DecodeDirective: Directive {
         }
         let over = spread == nil ? "" : " (1st to 99th percentile of '\(context.inputName("latents")!)')"
         var z: [Float], rows: Int, columns: Int, xValues: [Double]? = nil, yValues: [Double]? = nil, title: String
+        // Several grids (slices) are decoded together and shown as panels of one figure.
+        var panelTitles: [String]? = nil
         switch o.string("from")! {
         case "grid":
             let dims = o["dims"]!.items.map { $0.intValue! }
             guard dims.allSatisfy({ $0 < dim }) else { throw DecodeError.dimension(dims.max()!, latent: dim) }
-            var fixed: [Int: Double] = [:]
-            if let spread {
-                for d in 0..<dim where !dims.contains(d) { fixed[d] = spread[d].median }
-            }
+            var given: [Int: Double] = [:]
             if case .indexMap(let m)? = o["fixed"] {
-                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; fixed[d] = v.doubleValue! }
+                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; given[d] = v.doubleValue! }
             }
-            z = try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range(dims[0]), downRange: range(dims[1]), n: n, fixed: fixed)
+            let quantiles = o["slices"]?.items.compactMap(\.doubleValue) ?? [0.5]
+            if o["slices"] != nil, dim < 3 { throw DecodeError.slicesNeedThreeDimensions(latent: dim) }
+            z = []
+            var titles: [String] = []
+            for q in quantiles {
+                var fixed = given
+                if let spread {
+                    for d in 0..<dim where !dims.contains(d) && given[d] == nil { fixed[d] = spread[d].quantile(q) }
+                }
+                z += try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range(dims[0]), downRange: range(dims[1]), n: n, fixed: fixed)
+                let held = fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", ")
+                titles.append(o["slices"] == nil ? held : "\(held) (quantile \(formatFixed(q, 2)))")
+            }
             (rows, columns, xValues, yValues) = (n, n, axis(dims[0]), axis(dims[1]).reversed())
-            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)"
-                + (fixed.isEmpty ? "" : ", " + fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", "))
+            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)" + (titles[0].isEmpty || o["slices"] != nil ? "" : ", " + titles[0])
+            if o["slices"] != nil { panelTitles = titles }
         case "line":
             guard dim == 1 else { throw DecodeError.lineNeedsOneDimension(latent: dim) }
             z = try latentLine(range: range(0), n: n)
@@ -101,33 +117,52 @@ struct DecodeDirective: Directive {
         let count = z.count / dim
         let images = model.run(.decoder, params: trained.checkpoint.state.params, input: z, count: count, threads: context.threads)
         let (h, w, c) = (model.spec.input[0], model.spec.input[1], model.spec.input[2])
-        let grid = ImageGrid(tensor: "grid.0", rows: rows, columns: columns, height: h, width: w, channels: c,
-                             title: title, rowLabels: [], columnLabels: [], xValues: xValues, yValues: yValues)
+        let panels = panelTitles ?? [title]
+        let perPanel = count / panels.count, size = h * w * c
+        var outputs: [Output] = [], tensors: [String: SafeTensors.Tensor] = [:]
+        for (k, panelTitle) in panels.enumerated() {
+            let name = "grid.\(k)"
+            outputs.append(.images(ImageGrid(tensor: name, rows: rows, columns: columns, height: h, width: w, channels: c,
+                                             title: panelTitle, xValues: xValues, yValues: yValues)))
+            tensors[name] = .init(shape: [perPanel, h, w, c], values: Array(images[(k * perPanel * size)..<((k + 1) * perPanel * size)]))
+        }
         return CellResult(value: .images(ImageCollection(height: h, width: w, channels: c, pixels: images)),
-                          outputs: [.images(grid)], metrics: ["count": .number(Double(count))],
-                          tensors: ["grid.0": .init(shape: [count, h, w, c], values: images)])
+                          outputs: outputs, metrics: ["count": .number(Double(count))], tensors: tensors)
     }
 }
 
-/// The 1st–99th percentile interval and the median of one latent dimension.
-private func percentiles(_ latents: Latents, dimension d: Int) -> (range: ClosedRange<Double>, median: Double) {
-    let values = stride(from: d, to: latents.values.count, by: latents.dim).map { Double(latents.values[$0]) }.sorted()
-    guard !values.isEmpty else { return (-2...2, 0) }
-    func at(_ q: Double) -> Double { values[min(values.count - 1, Int((q * Double(values.count - 1)).rounded()))] }
-    let lo = at(0.01), hi = at(0.99)
-    return (lo < hi ? lo...hi : (lo - 1)...(lo + 1), at(0.5))
+/// Where one latent dimension's encoded values lie.
+private struct LatentSpread {
+    let sorted: [Double]
+
+    init(_ latents: Latents, dimension d: Int) {
+        sorted = stride(from: d, to: latents.values.count, by: latents.dim).map { Double(latents.values[$0]) }.sorted()
+    }
+
+    /// The nearest-rank quantile; 0 without values.
+    func quantile(_ q: Double) -> Double {
+        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
+    }
+
+    /// 1st to 99th percentile, widened to ±1 around a single value.
+    var range: ClosedRange<Double> {
+        let lo = quantile(0.01), hi = quantile(0.99)
+        return lo < hi ? lo...hi : (lo - 1)...(lo + 1)
+    }
 }
 
 enum DecodeError: Error, CustomStringConvertible {
     case dimension(Int, latent: Int)
     case lineNeedsOneDimension(latent: Int)
     case latentSize(Int, latent: Int)
+    case slicesNeedThreeDimensions(latent: Int)
 
     var description: String {
         switch self {
         case let .dimension(d, latent): "latent dimension \(d) does not exist: the model's latent size is \(latent)"
         case let .lineNeedsOneDimension(latent): "from: line needs a model with latent size 1 (this one has \(latent)); use from: grid"
         case let .latentSize(got, latent): "the latents have size \(got) but the model's latent size is \(latent)"
+        case let .slicesNeedThreeDimensions(latent): "slices hold the other latent dimensions fixed; this model's latent size is \(latent), so there are none"
         }
     }
 }

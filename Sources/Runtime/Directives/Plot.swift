@@ -20,6 +20,9 @@ struct PlotDirective: Directive {
         OptionSpec("xlabel", .string, help: "x-axis label."),
         OptionSpec("ylabel", .string, help: "y-axis label."),
         OptionSpec("log", .bool, help: "Logarithmic y axis."),
+        OptionSpec("bins", .int(5...200), help: "histogram: number of bins (default 50)."),
+        OptionSpec("range", .list(.number(-1e12...1e12), maxCount: 2),
+                   help: "histogram: the interval binned, [low, high] (default: all values); the legend counts values outside it."),
     ] + presentationOptions
 
     func check(_ o: ResolvedOptions) -> [(String, String)] {
@@ -27,6 +30,13 @@ struct PlotDirective: Directive {
         if kind == "bar" { return o["values"] == nil ? [("kind", "bar needs option 'values'")] : [] }
         if o["sources"] == nil { return [("kind", "\(kind) needs option 'sources'")] }
         if kind == "scatter", o["sources"]!.items.count != 1 { return [("sources", "scatter takes one latents cell")] }
+        for option in ["bins", "range"] where o[option] != nil && kind != "histogram" {
+            return [(option, "\(option) applies to kind: histogram only")]
+        }
+        if let range = o["range"]?.items.compactMap(\.doubleValue) {
+            if range.count != 2 { return [("range", "expects two numbers, low and high")] }
+            if range[0] >= range[1] { return [("range", "low must be below high")] }
+        }
         return []
     }
 
@@ -78,9 +88,17 @@ struct PlotDirective: Directive {
                 if let v = s.versus { all.append((s.names.count > 1 ? s.names[1] : "\(name) versus", v)) }
             }
             let values = all.flatMap(\.1)
-            let range = (values.min() ?? 0)...max(values.max() ?? 1, (values.min() ?? 0) + 1e-9)
+            var range = (values.min() ?? 0)...max(values.max() ?? 1, (values.min() ?? 0) + 1e-9)
+            if let given = o["range"]?.items.compactMap(\.doubleValue), given.count == 2 {
+                range = given[0]...given[1]
+                // Values outside are not drawn; say how many, so nothing disappears silently.
+                all = all.map { name, v in
+                    let outside = v.filter { !range.contains($0) }.count
+                    return (outside == 0 ? name : "\(name) (\(grouped(outside)) outside the range)", v)
+                }
+            }
             figures = [Figure(kind: .histogram, title: "", xLabel: o.string("xlabel") ?? "per-image error", yLabel: o.string("ylabel") ?? "images",
-                              series: try histogramSeries(all, range: range))]
+                              series: try histogramSeries(all, range: range, bins: o.int("bins") ?? 50), logY: o.bool("log") ?? false)]
         default:  // bar
             let refs = o["values"]!.items
             var values: [Double] = [], names: [String] = []
@@ -112,9 +130,9 @@ enum PlotError: Error, CustomStringConvertible {
 }
 
 /// One histogram series per named set, over a shared range so they overlay.
-func histogramSeries(_ sets: [(String, [Double])], range: ClosedRange<Double>) throws -> [Figure.Series] {
+func histogramSeries(_ sets: [(String, [Double])], range: ClosedRange<Double>, bins: Int = 50) throws -> [Figure.Series] {
     try sets.map { name, values in
-        let h = try histogram(values, bins: 50, range: range)
+        let h = try histogram(values, bins: bins, range: range)
         return Figure.Series(name: name, x: h.edges, y: h.counts.map(Double.init))
     }
 }
