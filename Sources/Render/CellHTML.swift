@@ -17,7 +17,7 @@ extension ReportDocument {
         }
         switch record.status {
         case .failed:
-            out += "<div class=\"cell-error\" role=\"alert\"><p><strong>Error</strong> in cell ‘\(xmlEscape(cell.name))’</p>\n"
+            out += "<div class=\"cell-error\" role=\"alert\"><p><strong>Error</strong> in cell '\(xmlEscape(cell.name))'</p>\n"
             out += "<pre>\(xmlEscape(record.reason ?? "unknown error"))</pre></div>\n"
         case .skipped:
             // The interpreter's reason reads "skipped because 'x' failed".
@@ -55,7 +55,7 @@ extension ReportDocument {
 
     private func defaultCaption(_ visuals: [Output], cell: Cell) -> String {
         if visuals.count == 1, let title = visuals.first?.visualTitle, !title.isEmpty { return title }
-        return "Results of cell ‘\(cell.name)’"
+        return "Results of cell '\(cell.name)'"
     }
 
     /// One numbered figure holding every visual output of a cell; several become panels (a), (b), ...

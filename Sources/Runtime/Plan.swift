@@ -75,7 +75,7 @@ public struct Plan: Sendable {
     /// key format, engine version, directive, execution options, seed, the keys of the cells it
     /// reads, and the checksums of the data files it loads. Presentation options are left out.
     static func key(directive: any Directive, options: ResolvedOptions, seed: UInt64, inputs: [(String, String)]) -> String {
-        var lines = ["latentbook-cache-key 1", "engine \(engineVersion)", "directive \(directive.name)", "seed \(seed)"]
+        var lines = ["latentbook-cache-key 2", "engine \(engineVersion)", "directive \(directive.name)", "seed \(seed)"]
         for (name, value) in options.execution.sorted(by: { $0.key < $1.key }) { lines.append("option \(name)=\(value.canonical)") }
         for (name, key) in inputs.sorted(by: { $0.0 < $1.0 }) { lines.append("input \(name)=\(key)") }
         if directive.resultKind == .dataset, let source = options.string("source"), let split = options.string("split") {

@@ -93,7 +93,8 @@ public enum Metric: Codable, Hashable, Sendable {
         case .number(let x):
             if x.isNaN { return "n/a" }
             if x == x.rounded(), abs(x) < 1e15 { return grouped(Int(x)) }
-            let magnitude = abs(x) >= 1 ? Int(log10(abs(x))) + 1 : 0
+            // Digits before the point, or minus the zeros after it: 0.04558 has −1.
+            let magnitude = Int(floor(log10(abs(x)))) + 1
             return formatFixed(x, max(0, 4 - magnitude))
         }
     }
@@ -121,6 +122,32 @@ public enum Output: Codable, Hashable, Sendable {
     case table(Table)
     case figure(Figure)
     case images(ImageGrid)
+
+    // In JSON one key naming the kind: {"table": {...}}, {"text": "..."}.
+    private enum Kind: String, CodingKey { case text, table, figure, images }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Kind.self)
+        guard c.allKeys.count == 1, let kind = c.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "an output has exactly one of text, table, figure, images"))
+        }
+        switch kind {
+        case .text: self = .text(try c.decode(String.self, forKey: kind))
+        case .table: self = .table(try c.decode(Table.self, forKey: kind))
+        case .figure: self = .figure(try c.decode(Figure.self, forKey: kind))
+        case .images: self = .images(try c.decode(ImageGrid.self, forKey: kind))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Kind.self)
+        switch self {
+        case .text(let text): try c.encode(text, forKey: .text)
+        case .table(let table): try c.encode(table, forKey: .table)
+        case .figure(let figure): try c.encode(figure, forKey: .figure)
+        case .images(let grid): try c.encode(grid, forKey: .images)
+        }
+    }
 }
 
 public struct Table: Codable, Hashable, Sendable {

@@ -171,7 +171,7 @@ func fragment(_ html: String, from start: String, to end: String) -> String? {
     }
     let html = ReportHTML.page(nb, footer: footer)
     #expect(html.contains("""
-        <div class="cell-error" role="alert"><p><strong>Error</strong> in cell ‘d’</p>
+        <div class="cell-error" role="alert"><p><strong>Error</strong> in cell 'd'</p>
         <pre>cannot read &lt;data&gt;/mnist: &quot;missing&quot;</pre></div>
         <p class="provenance provenance-failed">failed after 2.50 s · seed
         """))

@@ -61,7 +61,7 @@ struct CorruptionStudy {
 
         var outputs: [Output] = [
             .images(ImageGrid(tensor: "grid.0", rows: rowLabels.count, columns: shown, height: h, width: w, channels: c,
-                              title: "Original, \(levelName == "size" ? "masked" : "noisy") and reconstructed test images",
+                              title: "Original, \(levelName == "size" ? "masked" : "noisy") and reconstructed images of '\(context.inputName("data")!)'",
                               rowLabels: rowLabels, columnLabels: [], xValues: nil, yValues: nil)),
             .table(Table(title: "Mean squared error against the clean images (\(grouped(evaluated)) images; clean reconstruction: \(formatFixed(clean, 5)))",
                          columns: [levelName, "corrupted input MSE", "reconstruction MSE", "input PSNR (dB)", "reconstruction PSNR (dB)"], rows: rows)),
