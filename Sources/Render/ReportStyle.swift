@@ -61,7 +61,9 @@ let reportStyle = """
     th, td { padding: .2rem .7rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
     th { border-bottom: 2px solid var(--rule); font-weight: 600; }
     td.num, th.num { text-align: right; }
-    .cell-train table.data { display: inline-table; vertical-align: top; margin-right: 1.5rem; }  /* encoder and decoder side by side */
+    /* A model's encoder and decoder summaries side by side, compact. */
+    .cell-train table.data { display: inline-table; vertical-align: top; margin-right: .75rem; font-size: .72rem; }
+    .cell-train table.data th, .cell-train table.data td { padding: .1rem .4rem; }
     .table-fold summary { cursor: pointer; font-weight: 600; font-size: .85rem; margin: .4rem 0; }
     .report-footer { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; }
     .checksums code { font-size: .75rem; word-break: break-all; }
