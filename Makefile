@@ -15,7 +15,7 @@ ifeq ($(origin LATENTBOOK_DATA),undefined)
   endif
 endif
 
-.PHONY: all deps pydeps browserdeps build test report report-full bench clean
+.PHONY: all deps pydeps browserdeps build test report report-full bench fuzz clean
 all: build
 
 deps:
@@ -69,6 +69,31 @@ report-full:
 
 bench: build
 	$(BIN) bench --threads $(THREADS)
+
+# libFuzzer on the notebook parser, the planner (front matter and every cell's options), the IDX
+# reader and the safetensors/checkpoint reader, one target after the other on one core: each for
+# FUZZ_SECONDS, or for FUZZ_INPUTS inputs when that is set. Not part of `test`. A crash, a hang
+# (an input over 1 s) or memory past 2 GB stops it and leaves the input in
+# $(FUZZ_DIR)/artifacts/<target>/; see docs/robustness.md.
+FUZZ_SECONDS ?= 60
+FUZZ_INPUTS  ?=
+FUZZ_TARGETS ?= notebook plan idx safetensors
+FUZZ_DIR     ?= .build/fuzz
+FUZZ_BIN     := $(FUZZ_DIR)/debug/latentbook-fuzz
+fuzz: deps
+	$(SWIFT) build --package-path Fuzz --scratch-path $(abspath $(FUZZ_DIR)) --sanitize=fuzzer -Xswiftc -O
+	$(FUZZ_BIN) seeds $(FUZZ_DIR)/seeds .
+	@for t in $(FUZZ_TARGETS); do \
+	  dict=Fuzz/dicts/$$t.dict; len=16384; \
+	  case $$t in notebook|plan) dict=Fuzz/dicts/notebook.dict; len=4096;; esac; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
+	  echo "fuzz $$t: $(if $(FUZZ_INPUTS),$(FUZZ_INPUTS) inputs,$(FUZZ_SECONDS) s) (log: $(FUZZ_DIR)/$$t.log)"; \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ_BIN) $$t $(if $(FUZZ_INPUTS),-runs=$(FUZZ_INPUTS),-max_total_time=$(FUZZ_SECONDS)) \
+	    -timeout=1 -rss_limit_mb=2048 -max_len=$$len -dict=$$dict -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t \
+	    > $(FUZZ_DIR)/$$t.log 2>&1 || { tail -40 $(FUZZ_DIR)/$$t.log; echo "fuzz $$t FAILED: see $(FUZZ_DIR)/$$t.log"; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_DIR)/$$t.log; \
+	done
 
 clean:
 	rm -rf .build

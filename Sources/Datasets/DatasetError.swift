@@ -12,6 +12,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case wrongMagic(path: String, file: ExpectedFile, found: UInt32)
     /// `found < needed` is a truncated payload, `found > needed` trailing bytes.
     case wrongPayloadSize(path: String, file: ExpectedFile, dims: [Int], needed: Int, found: Int)
+    /// An images file whose rows or columns are 0, or whose image size overflows.
+    case invalidImageShape(path: String, file: ExpectedFile, rows: Int, columns: Int)
     case checksumMismatch(path: String, file: ExpectedFile, foundSHA256: String, foundSize: Int)
     case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int, dataset: DatasetKind?)
     case invalidLimit(Int)
@@ -55,6 +57,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return (found < needed ? "error: truncated IDX file " : "error: wrong size for IDX file ")
                 + "\(path) (\(file.title)): dimensions \(shape) need \(needed) bytes after the header, found \(found)\n"
                 + Self.damagedHint(path, file.dataset)
+        case let .invalidImageShape(path, file, rows, columns):
+            return "error: IDX file \(path) (\(file.title)) declares \(rows)×\(columns) images: "
+                + "expected at least one row and one column\n" + Self.damagedHint(path, file.dataset)
         case let .checksumMismatch(path, file, foundSHA256, foundSize):
             let expected = file.checksum.map { "\($0.sha256) (\($0.size) bytes)" } ?? "none"
             return "error: checksum mismatch for \(path) (\(file.title)): expected uncompressed SHA-256 \(expected), "

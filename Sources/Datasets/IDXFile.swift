@@ -22,6 +22,22 @@ public struct IDXFile: Sendable {
         }
 
         let gzipped = url.pathExtension == "gz"
+        let name = (gzipped ? url.deletingPathExtension() : url).lastPathComponent
+        return try parse(data, expected: expected, gzipped: gzipped, path: path, name: name)
+    }
+
+    /// The in-memory form of `read`: `bytes` are the file's contents (gzip-compressed when
+    /// `gzipped`), `path` is what errors name and `name` the checksum's file name when
+    /// `expected.checksum` is nil. Checks exactly what `read` checks.
+    public static func parse(
+        bytes: [UInt8], expected: ExpectedFile, gzipped: Bool = false, path: String = "<memory>", name: String? = nil
+    ) throws(DatasetError) -> IDXFile {
+        try parse(Data(bytes), expected: expected, gzipped: gzipped, path: path, name: name ?? path)
+    }
+
+    private static func parse(
+        _ data: Data, expected: ExpectedFile, gzipped: Bool, path: String, name: String
+    ) throws(DatasetError) -> IDXFile {
         let bytes: [UInt8]
         if gzipped {
             do { bytes = try Gzip.decompress(data, sizeHint: expected.checksum?.size) } catch {
@@ -53,6 +69,10 @@ public struct IDXFile: Sendable {
             throw .wrongPayloadSize(
                 path: path, file: expected, dims: dims, needed: needed, found: bytes.count - headerSize)
         }
+        // ImageSet needs images of at least 1×1 pixel whose size is an Int, even when there are none.
+        if expected.kind == .images, dims[1] < 1 || dims[2] < 1 || dims[1].multipliedReportingOverflow(by: dims[2]).overflow {
+            throw .invalidImageShape(path: path, file: expected, rows: dims[1], columns: dims[2])
+        }
 
         let sha256 = SHA256.hash(data: bytes).map { byte in
             let digits = String(byte, radix: 16)
@@ -61,7 +81,7 @@ public struct IDXFile: Sendable {
         if let want = expected.checksum, want.sha256 != sha256 || want.size != bytes.count {
             throw .checksumMismatch(path: path, file: expected, foundSHA256: sha256, foundSize: bytes.count)
         }
-        let file = expected.checksum?.file ?? (gzipped ? url.deletingPathExtension() : url).lastPathComponent
+        let file = expected.checksum?.file ?? name
         return IDXFile(
             path: path, expected: expected, dims: dims, payload: Array(bytes[headerSize...]),
             checksum: DataChecksum(file: file, sha256: sha256, size: bytes.count))

@@ -182,3 +182,34 @@ func badFileMessage(_ bad: BadFile) throws {
     #expect(set.prefix(2).pixels == [0, 1, 10, 11] && set.prefix(2).labels == [0, 1])
     #expect(set.prefix(5).count == 3)
 }
+
+// Found by `make fuzz` (idx target): an images file with no rows or columns parsed, and
+// ImageSet(images:labels:) then trapped on its `height > 0 && width > 0` precondition; one whose
+// rows × columns overflows Int parsed too (with 0 images) and trapped in `imageSize`.
+@Test func rejectsImagesWithoutRowsOrColumns() throws {
+    let cases: [(dims: [UInt8], rows: Int, columns: Int)] = [
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, 0),
+        ([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 28], 0, 28),
+        ([0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 0], 28, 0),
+        ([0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255], 4_294_967_295, 4_294_967_295),
+    ]
+    for (dims, rows, columns) in cases {
+        let bytes: [UInt8] = [0, 0, 8, 3] + dims
+        #expect(throws: DatasetError.invalidImageShape(path: "<memory>", file: testImages, rows: rows, columns: columns)) {
+            try IDXFile.parse(bytes: bytes, expected: testImages)
+        }
+    }
+    let labels = try IDXFile.parse(bytes: [0, 0, 8, 1, 0, 0, 0, 0], expected: testLabels)
+    #expect(labels.dims == [0])
+    let images = try IDXFile.parse(bytes: [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1], expected: testImages)
+    #expect(try ImageSet(images: images, labels: labels, name: "empty").count == 0)
+}
+
+@Test func parsesInMemoryLikeRead() throws {
+    let dir = try TempDir()
+    let read = try IDXFile.read(dir.write("a.idx.gz", gzip(sampleImages)), expected: testImages)
+    let parsed = try IDXFile.parse(
+        bytes: gzip(sampleImages), expected: testImages, gzipped: true, path: read.path, name: "a.idx")
+    #expect(parsed.dims == read.dims && parsed.payload == read.payload && parsed.checksum == read.checksum)
+    #expect(parsed.path == read.path)
+}
