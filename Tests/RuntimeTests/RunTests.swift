@@ -255,6 +255,49 @@ struct Execution {
         #expect(result.tensors["grid.0"]!.values != result.tensors["grid.1"]!.values)
     }
 
+    @Test func aHistogramRangeCountsWhatFallsOutsideIt() throws {
+        let bench = try Workbench()
+        let source = """
+            ```dataset digits
+            split: test
+            limit: 200
+            ```
+
+            ```train ae
+            data: digits
+            arch: dense
+            epochs: 1
+            ```
+
+            ```score s
+            model: ae
+            data: digits
+            show: 0
+            ```
+
+            ```plot h
+            kind: histogram
+            sources: [s]
+            labels: [digits]
+            bins: 10
+            range: [0, MEDIAN]
+            log: true
+            ```
+            """
+        let first = bench.run(source.replacingOccurrences(of: "MEDIAN", with: "1e9"))
+        guard case .scores(let scores)? = first["s"]!.result?.value, case .figure(let all)? = first["h"]!.result?.outputs.first else {
+            Issue.record("no scores or figure"); return
+        }
+        #expect(all.series.map(\.name) == ["digits"] && all.series[0].y.count == 10 && all.logY)
+        // Cut the range at the median: about half the images fall outside, and the legend says how many.
+        let median = scores.errors.sorted()[scores.errors.count / 2]
+        let cut = bench.run(source.replacingOccurrences(of: "MEDIAN", with: String(median)))
+        guard case .figure(let half)? = cut["h"]!.result?.outputs.first else { Issue.record("no figure"); return }
+        let outside = scores.errors.filter { $0 > median }.count
+        #expect(half.series[0].name == "digits (\(outside) outside the range)")
+        #expect(Int(half.series[0].y.reduce(0, +)) == scores.errors.count - outside)
+    }
+
     @Test func aCorruptEntryIsRecomputedWithAWarning() throws {
         let bench = try Workbench()
         let source = "```dataset d\nsplit: test\nlimit: 100\n```\n\n```train t\ndata: d\narch: dense\nepochs: 1\n```\n"
