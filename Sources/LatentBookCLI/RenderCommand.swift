@@ -28,16 +28,17 @@ struct RenderReport: ParsableCommand {
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
             let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: options.profile, threads: threads)
             var rendered: [ReportNotebook] = []
+            let images = EncodedImages()
             for path in paths {
                 let plan = try loadPlan(path, profile: options.profile)
                 let settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
                 let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
                 failed = failed || run.failed
                 let notebook = ReportNotebook(notebook: plan.notebook, records: run.records, slug: run.slug)
-                try write(ReportHTML.page(notebook, footer: footer), to: pageName(run.slug))
+                try write(ReportHTML.page(notebook, footer: footer, images: images), to: pageName(run.slug))
                 rendered.append(notebook)
             }
-            try write(ReportHTML.index(title: title, notebooks: rendered, footer: footer), to: "index.html")
+            try write(ReportHTML.index(title: title, notebooks: rendered, footer: footer, images: images), to: "index.html")
         }
         if failed { throw ExitCode.failure }
     }

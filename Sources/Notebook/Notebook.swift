@@ -74,6 +74,21 @@ public struct FigureCitation: Sendable, Hashable {
     public func target(among cells: Set<String>) -> String? {
         cells.contains(name) ? name : cells.contains("fig-" + name) ? "fig-" + name : nil
     }
+
+    static let marker = Array("@fig-".utf8)
+
+    /// The citations in a run of UTF-8 text: where each `@` is, how many bytes the citation takes
+    /// (marker and name) and the name. The one definition of the syntax: name bytes as in cell
+    /// names, less a trailing `-` or `_` (punctuation, as in "see @fig-loss-"); a marker without
+    /// a name is no citation.
+    public static func matches(in text: [UInt8]) -> [(offset: Int, length: Int, name: String)] {
+        offsets(of: marker, in: text).compactMap { offset in
+            let name = text[(offset + marker.count)...].prefix(while: isNameByte)
+            let trimmed = name.reversed().drop { $0 == 0x2D || $0 == 0x5F }.reversed()
+            guard !trimmed.isEmpty else { return nil }
+            return (offset, marker.count + trimmed.count, String(decoding: trimmed, as: UTF8.self))
+        }
+    }
 }
 
 /// A parsed notebook: front matter, then prose and cells. Parsing executes nothing and knows no
@@ -291,16 +306,12 @@ extension NotebookReader {
     /// Finds `@fig-name` in one run of text, placed like references: the k-th `@fig-` of the run
     /// is the k-th on its source line from where the run starts.
     fileprivate mutating func scanCitations(_ literal: [UInt8], at start: SourceLocation, startByte: Int) {
-        let marker = Array("@fig-".utf8)
-        let sourceLine = Array(source.line(start.line).dropFirst(startByte - 1))
-        let inSource = offsets(of: marker, in: sourceLine)
-        for (k, offset) in offsets(of: marker, in: literal).enumerated() {
-            let name = literal[(offset + marker.count)...].prefix(while: isNameByte)
-            // A trailing hyphen or underscore is punctuation ("see @fig-loss-").
-            let trimmed = name.reversed().drop { $0 == 0x2D || $0 == 0x5F }.reversed()
-            guard !trimmed.isEmpty else { continue }
+        let inLiteral = offsets(of: FigureCitation.marker, in: literal)
+        let inSource = offsets(of: FigureCitation.marker, in: Array(source.line(start.line).dropFirst(startByte - 1)))
+        for match in FigureCitation.matches(in: literal) {
+            let k = inLiteral.firstIndex(of: match.offset)!  // every match starts at a marker
             let location = k < inSource.count ? source.location(line: start.line, byteColumn: startByte + inSource[k]) : start
-            citations.append(FigureCitation(name: String(decoding: trimmed, as: UTF8.self), location: location))
+            citations.append(FigureCitation(name: match.name, location: location))
         }
     }
 }

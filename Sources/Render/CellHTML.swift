@@ -34,7 +34,7 @@ extension ReportDocument {
             }
             for case .text(let text) in result.outputs { out += "<p class=\"output-text\">\(xmlEscape(text))</p>\n" }
             if let figureNumber {
-                out += figureHTML(visuals, result: result, number: figureNumber, anchor: figureAnchor(notebook: index, cell: cell.name),
+                out += figureHTML(visuals, result: result, resultKey: record.step.key, number: figureNumber, anchor: figureAnchor(notebook: index, cell: cell.name),
                                   caption: caption ?? title ?? defaultCaption(visuals, cell: cell))
             } else if let caption {
                 out += "<p class=\"cell-caption\">\(xmlEscape(caption))</p>\n"
@@ -59,7 +59,8 @@ extension ReportDocument {
     }
 
     /// One numbered figure holding every visual output of a cell; several become panels (a), (b), ...
-    private mutating func figureHTML(_ visuals: [Output], result: CellResult, number: Int, anchor: String, caption: String) -> String {
+    private mutating func figureHTML(_ visuals: [Output], result: CellResult, resultKey: String?, number: Int, anchor: String,
+                                     caption: String) -> String {
         addFigure(number: number, caption: caption, anchor: anchor)
         let charts = visuals.filter { if case .figure = $0 { true } else { false } }.count
         var out = "<figure id=\"\(anchor)\" class=\"\(visuals.count > 1 ? "panels" : "single")\">\n"
@@ -78,7 +79,7 @@ extension ReportDocument {
                 panel += SVGChart.render(figure, width: small ? 420 : 640, height: small ? 340 : 400, idPrefix: "chart\(nextSVGIdentifier)")
                 out += "<div class=\"panel\(small ? " chart-small" : "")\">\n\(panel)</div>\n"
             case .images(let grid):
-                panel += imageGridHTML(grid, tensor: result.tensors[grid.tensor])
+                panel += imageGridHTML(grid, tensor: result.tensors[grid.tensor], key: resultKey.map { "\($0)/\(grid.tensor)" })
                 out += "<div class=\"panel panel-wide\">\n\(panel)</div>\n"
             case .text, .table:
                 break
@@ -92,7 +93,7 @@ extension ReportDocument {
 
     /// A grid as an SVG: the composited PNG (embedded once per document) with row labels, column
     /// labels and latent-axis values as text around it, so it scales as one piece.
-    private mutating func imageGridHTML(_ grid: ImageGrid, tensor: SafeTensors.Tensor?) -> String {
+    private mutating func imageGridHTML(_ grid: ImageGrid, tensor: SafeTensors.Tensor?, key: String?) -> String {
         let imageSize = grid.height * grid.width * grid.channels
         guard grid.rows > 0, grid.columns > 0, imageSize > 0, let tensor, tensor.values.count % imageSize == 0,
               tensor.values.count / imageSize <= grid.rows * grid.columns else {
@@ -101,7 +102,7 @@ extension ReportDocument {
         // Drawn at twice the images' size; the PNG holds them at their own size (tiles 1 px apart)
         // and the browser enlarges it without smoothing: a quarter of the pixels to compress and embed.
         let g = ImageGridRender.geometry(grid, scale: 2, gap: 2)
-        let png = ImageGridRender.png(grid, pixels: tensor.values, scale: 1, gap: 1)
+        let png = images.png(key: key) { ImageGridRender.png(grid, pixels: tensor.values, scale: 1, gap: 1) }
         let labelFont = 12.0
         let left = grid.rowLabels.isEmpty ? (grid.yValues == nil ? 0 : 44)
             : Int(grid.rowLabels.map { SVGText.textWidth($0, fontSize: labelFont) }.max()!.rounded(.up)) + 10

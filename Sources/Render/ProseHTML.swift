@@ -98,24 +98,21 @@ public struct ProseHTML: MarkdownVisitor {
         return out + cite(rest)
     }
 
-    /// Escaped text with `@fig-name` citations linked (the name as `Notebook` scans it).
+    /// Escaped text with `@fig-name` citations linked (found as `Notebook` finds them).
     private func cite(_ text: Substring) -> String {
-        var out = "", rest = text
-        while let at = rest.range(of: "@fig-") {
-            out += xmlEscape(String(rest[..<at.lowerBound]))
-            let word = rest[at.upperBound...].prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-            let name = String(word.reversed().drop { $0 == "-" || $0 == "_" }.reversed())
-            let end = rest.index(at.upperBound, offsetBy: name.count)
-            if let link = figures[name] {
+        let bytes = Array(text.utf8)
+        var out = "", done = 0
+        for match in FigureCitation.matches(in: bytes) {
+            out += xmlEscape(String(decoding: bytes[done..<match.offset], as: UTF8.self))
+            let written = String(decoding: bytes[match.offset..<(match.offset + match.length)], as: UTF8.self)
+            if let link = figures[match.name] {
                 out += "<a class=\"xref\" href=\"#\(xmlEscape(link.anchor))\">\(xmlEscape(link.label))</a>"
-            } else if name.isEmpty {
-                out += "@fig-"
             } else {
-                out += "<span class=\"ref missing\">\(xmlEscape(String(rest[at.lowerBound..<end])))</span>"
+                out += "<span class=\"ref missing\">\(xmlEscape(written))</span>"
             }
-            rest = rest[end...]
+            done = match.offset + match.length
         }
-        return out + xmlEscape(String(rest))
+        return out + xmlEscape(String(decoding: bytes[done...], as: UTF8.self))
     }
 
     /// cmark's safe-mode rule: no javascript:, vbscript:, file: or data: URLs, except data:

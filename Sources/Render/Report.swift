@@ -41,15 +41,16 @@ public struct ReportFooter: Sendable {
 /// no script and nothing fetched. Everything a notebook contributes is escaped.
 public enum ReportHTML {
     /// One notebook's page: its title block, contents, list of figures, prose and cells, footer.
-    public static func page(_ notebook: ReportNotebook, footer: ReportFooter) -> String {
-        var document = ReportDocument(notebooks: [notebook], combined: false)
+    public static func page(_ notebook: ReportNotebook, footer: ReportFooter, images: EncodedImages = EncodedImages()) -> String {
+        var document = ReportDocument(notebooks: [notebook], combined: false, images: images)
         let front = notebook.notebook.frontMatter
         return document.html(title: notebook.title, byline: [front.author, front.date].compactMap { $0 }, footer: footer)
     }
 
     /// The full report: every notebook in order, as numbered parts of one document.
-    public static func index(title: String, notebooks: [ReportNotebook], footer: ReportFooter) -> String {
-        var document = ReportDocument(notebooks: notebooks, combined: true)
+    public static func index(title: String, notebooks: [ReportNotebook], footer: ReportFooter,
+                             images: EncodedImages = EncodedImages()) -> String {
+        var document = ReportDocument(notebooks: notebooks, combined: true, images: images)
         let count = "\(notebooks.count) notebook\(notebooks.count == 1 ? "" : "s")"
         return document.html(title: title, byline: [count, "profile \(footer.profile.rawValue)"], footer: footer)
     }
@@ -70,13 +71,15 @@ struct ReportDocument {
     private(set) var figures: [FigureEntry] = []
     /// Image grids already embedded, by PNG fingerprint: later copies refer to the first.
     var embeddedImages: [String: EmbeddedImage] = [:]
+    let images: EncodedImages
     var nextSVGIdentifier = 0
 
     struct EmbeddedImage { var id: String; var x: Int; var y: Int }
 
-    init(notebooks: [ReportNotebook], combined: Bool) {
+    init(notebooks: [ReportNotebook], combined: Bool, images: EncodedImages) {
         self.notebooks = notebooks
         self.combined = combined
+        self.images = images
         var number = 0
         figureNumbers = notebooks.map { nb in
             var numbers: [String: Int] = [:]
@@ -258,6 +261,23 @@ extension Output {
         case .figure, .images: true
         case .text, .table: false
         }
+    }
+}
+
+/// Image grids as PNG, encoded once: a notebook's page and the index show the same grids, and
+/// compressing them is most of a cached render's work. Pass one instance to every page of a render.
+public final class EncodedImages {
+    private var pngs: [String: [UInt8]] = [:]
+
+    public init() {}
+
+    /// The PNG stored under `key` (a cell's result key and the grid's tensor), made on first use.
+    func png(key: String?, make: () -> [UInt8]) -> [UInt8] {
+        guard let key else { return make() }
+        if let png = pngs[key] { return png }
+        let png = make()
+        pngs[key] = png
+        return png
     }
 }
 

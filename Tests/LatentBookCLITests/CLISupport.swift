@@ -11,8 +11,13 @@ struct Run {
 }
 
 func latentbook(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+    try runProcess(latentbookBinary, arguments, environment: environment)
+}
+
+/// Runs a program to completion and collects its exit status and output.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: latentbookBinary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()

@@ -10,19 +10,8 @@ let chromiumAvailable = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr
 /// Opens a page in headless Chromium (Tests/BrowserCheck/check_page.py): images decode, SVGs have
 /// a bounding box, no console errors, no script, nothing fetched; writes a full-page screenshot.
 func browserCheck(_ page: URL, screenshot: URL, forbidding globals: [String] = []) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", packageRoot.appendingPathComponent("Tests/BrowserCheck/check_page.py").path, page.path,
-                         "--screenshot", screenshot.path] + (globals.isEmpty ? [] : ["--forbid-global"] + globals)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self))
+    try runProcess("/usr/bin/env", ["python3", packageRoot.appendingPathComponent("Tests/BrowserCheck/check_page.py").path, page.path,
+                                    "--screenshot", screenshot.path] + (globals.isEmpty ? [] : ["--forbid-global"] + globals))
 }
 
 /// Screenshots are kept for people to look at (README shows one).

@@ -74,18 +74,18 @@ struct DecodeDirective: Directive {
         case "grid":
             let dims = o["dims"]!.items.map { $0.intValue! }
             guard dims.allSatisfy({ $0 < dim }) else { throw DecodeError.dimension(dims.max()!, latent: dim) }
-            var given: [Int: Double] = [:]
+            var explicit: [Int: Double] = [:]
             if case .indexMap(let m)? = o["fixed"] {
-                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; given[d] = v.doubleValue! }
+                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; explicit[d] = v.doubleValue! }
             }
             let quantiles = o["slices"]?.items.compactMap(\.doubleValue) ?? [0.5]
             if o["slices"] != nil, dim < 3 { throw DecodeError.slicesNeedThreeDimensions(latent: dim) }
             z = []
             var titles: [String] = []
             for q in quantiles {
-                var fixed = given
+                var fixed = explicit
                 if let spread {
-                    for d in 0..<dim where !dims.contains(d) && given[d] == nil { fixed[d] = spread[d].quantile(q) }
+                    for d in 0..<dim where !dims.contains(d) && explicit[d] == nil { fixed[d] = spread[d].quantile(q) }
                 }
                 z += try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range(dims[0]), downRange: range(dims[1]), n: n, fixed: fixed)
                 let held = fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", ")
