@@ -53,38 +53,69 @@ public struct Model: Sendable {
         func needImage(_ kind: String) throws(ModelError) {
             guard input.count == 3 else { throw fail("\(kind) needs an (height, width, channels) input, got \(shapeText(input)); add a reshape layer first") }
         }
-        func positive(_ values: [(String, Int)]) throws(ModelError) {
+        func bounded(_ values: [(String, Int)], atMost limit: Int = .max) throws(ModelError) {
             for (name, v) in values where v < 1 { throw fail("\(name) must be at least 1, got \(v)") }
+            for (name, v) in values where v > limit { throw fail("\(name) must be at most \(grouped(limit)), got \(grouped(v))") }
+        }
+        /// Checked before the layer exists: its parameter offsets multiply these sizes unchecked.
+        func weights(_ shape: [Int]) throws(ModelError) {
+            guard let count = elementCount(shape), count <= maximumParameters else {
+                throw fail("it would have more than \(grouped(maximumParameters)) parameters")
+            }
+        }
+        // Bounded sizes keep every shape computation below (im2col sizes, parameter counts) far
+        // from overflowing, whatever a notebook or a checkpoint file asks for.
+        guard fits(input) else {
+            throw fail("its input \(shapeText(input)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
         }
         let layer: any Layer
         switch spec {
         case let .conv2d(f, k, s, p, a):
-            try needImage("conv2d"); try positive([("filters", f), ("kernel", k), ("stride", s)])
+            try needImage("conv2d"); try bounded([("filters", f), ("kernel", k), ("stride", s)], atMost: 4096)
+            try weights([k, k, input[2], f])
             layer = Conv2D(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
         case let .conv2dTranspose(f, k, s, p, a):
-            try needImage("conv2d_transpose"); try positive([("filters", f), ("kernel", k), ("stride", s)])
+            try needImage("conv2d_transpose"); try bounded([("filters", f), ("kernel", k), ("stride", s)], atMost: 4096)
+            try weights([k, k, f, input[2]])
             layer = Conv2DTranspose(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
         case let .dense(u, a):
             guard input.count == 1 else { throw fail("dense needs a vector input, got \(shapeText(input)); add a flatten layer first") }
-            try positive([("units", u)])
+            try bounded([("units", u)])
+            try weights([input[0] + 1, u])
             layer = Dense(inputs: input[0], units: u, activation: a)
         case .flatten:
             layer = Reshape.flatten(inputShape: input)
         case .reshape(let target):
-            guard !target.isEmpty, target.allSatisfy({ $0 > 0 }), target.reduce(1, *) == input.reduce(1, *) else {
+            // Overflow-checked: a hostile list of sizes must not wrap around to the right count.
+            guard !target.isEmpty, target.allSatisfy({ $0 > 0 }), elementCount(target) == input.reduce(1, *) else {
                 throw fail("cannot reshape \(shapeText(input)) (\(input.reduce(1, *)) values) to \(shapeText(target))")
             }
             layer = Reshape(inputShape: input, outputShape: target)
         case .activation(let a):
             layer = ActivationLayer(shape: input, activation: a)
         case let .residual(f, s):
-            try needImage("residual"); try positive([("filters", f), ("stride", s)])
+            try needImage("residual"); try bounded([("filters", f), ("stride", s)], atMost: 4096)
+            try weights([2, 3, 3, input[2] + f, f])  // a bound on its two 3×3 convolutions and the shortcut
             layer = ResidualBlock(inputShape: input, filters: f, stride: s)
         }
         guard layer.outputShape.allSatisfy({ $0 > 0 }) else {
             throw fail("output shape \(shapeText(layer.outputShape)) is empty for input \(shapeText(input))")
         }
+        guard fits(layer.outputShape) else {
+            throw fail("its output \(shapeText(layer.outputShape)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
+        }
         return layer
+    }
+
+    /// Height and width, and values per sample, of any layer's input or output.
+    static let maximumSide = 65_536
+    static let maximumValues = 1 << 28
+    /// Per layer: far past any memory (the trainer refuses much less), but no overflow.
+    static let maximumParameters = 1 << 36
+
+    static func fits(_ shape: [Int]) -> Bool {
+        guard let count = elementCount(shape), count <= maximumValues else { return false }
+        return shape.count < 3 || shape.prefix(2).allSatisfy { $0 <= maximumSide }
     }
 
     public var inputCount: Int { spec.input.reduce(1, *) }

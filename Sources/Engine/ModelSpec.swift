@@ -78,3 +78,15 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
 }
 
 func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + ")" }
+
+/// Number of elements of `shape`, or nil on overflow: a shape from a file or a notebook can be
+/// anything, and a product that wrapped around could look right.
+func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dim in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+        if overflow { return nil }
+        count = product
+    }
+    return count
+}

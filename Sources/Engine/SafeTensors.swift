@@ -121,7 +121,7 @@ public struct SafeTensors: Equatable, Sendable {
                   let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), begin >= 0, end >= 0
             else { throw .wrongFieldType(tensor: name, field: .dataOffsets) }
 
-            guard let count = Self.elementCount(shape), case let (needed, false) = count.multipliedReportingOverflow(by: 4)
+            guard let count = elementCount(shape), case let (needed, false) = count.multipliedReportingOverflow(by: 4)
             else { throw .shapeOverflow(tensor: name, shape: shape) }
             guard end - begin == needed else {
                 throw .sizeMismatch(tensor: name, begin: begin, end: end, shape: shape, neededBytes: needed)
@@ -169,17 +169,6 @@ public struct SafeTensors: Equatable, Sendable {
     /// Whether `shape` describes exactly `count` values.
     static func holds(_ shape: [Int], _ count: Int) -> Bool {
         shape.allSatisfy { $0 >= 0 } && elementCount(shape) == count
-    }
-
-    /// Number of elements, or nil on overflow (a shape from a file can be anything).
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for dim in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            if overflow { return nil }
-            count = product
-        }
-        return count
     }
 
     /// A JSON integer. JSONSerialization hands back NSNumber for booleans and floats too

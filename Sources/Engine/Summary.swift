@@ -98,7 +98,7 @@ public func grouped(_ n: Int) -> String {
 }
 
 /// Keras's byte formatting: two decimals, B/KB/MB with 1024 steps.
-func bytesText(_ bytes: Int) -> String {
+public func bytesText(_ bytes: Int) -> String {
     var value = Double(bytes)
     for unit in ["B", "KB", "MB", "GB"] {
         if value < 1024 || unit == "GB" { return formatFixed(value, 2) + " " + unit }
@@ -108,8 +108,10 @@ func bytesText(_ bytes: Int) -> String {
 }
 
 /// Fixed-point formatting without Foundation's locale-dependent String(format:).
+/// Magnitudes from 1e15 up (a diverging loss, say) are written by Swift's shortest form instead,
+/// e.g. "1.5e+20": their digits would not fit an Int.
 public func formatFixed(_ x: Double, _ decimals: Int) -> String {
-    guard x.isFinite else { return String(x) }
+    guard x.isFinite, abs(x) < 1e15 else { return String(x) }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = (abs(x) * scale).rounded()

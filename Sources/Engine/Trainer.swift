@@ -1,3 +1,5 @@
+import Foundation
+
 /// Images for training; the engine reads them by index and never learns where they came from.
 public protocol TrainingData: Sendable {
     var count: Int { get }
@@ -56,11 +58,17 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(data: [Int], model: [Int])
     case noData
     case invalidSetting(String)
+    /// Training would need more memory than allowed; found before anything is allocated.
+    case tooLarge(bytes: Int, limit: Int, batch: Int)
 
     public var description: String {
         switch self {
+        case let .tooLarge(bytes, limit, batch):
+            "training this model with batch \(batch) needs about \(bytesText(bytes)) of memory, more than the "
+                + "\(bytesText(limit)) allowed (half of this machine's memory); use fewer filters or units, or a smaller batch"
         case let .nonFinite(epoch, step, loss):
-            "training diverged: the loss became \(loss) at epoch \(epoch), step \(step); try a smaller learning rate"
+            "training diverged: the loss became \(loss.isNaN ? "NaN" : loss > 0 ? "infinite" : "-infinite") at epoch \(epoch), "
+                + "step \(step); try a smaller learning rate"
         case let .shapeMismatch(data, model):
             "the data has images of shape \(shapeText(data)) but the model expects \(shapeText(model))"
         case .noData:
@@ -80,14 +88,40 @@ public struct Trainer: Sendable {
     public let config: TrainingConfig
     public let threads: Int
 
-    public init(model: Model, config: TrainingConfig, threads: Int) throws(TrainingError) {
+    /// Refused above this many bytes of training memory (`memoryBytes`).
+    public let memoryLimit: Int
+
+    public init(model: Model, config: TrainingConfig, threads: Int, memoryLimit: Int = Trainer.defaultMemoryLimit) throws(TrainingError) {
+        self.memoryLimit = memoryLimit
         guard config.batchSize >= 1 else { throw .invalidSetting("batch size must be at least 1, got \(config.batchSize)") }
+        // Keeps the workspace sizes (batch × values per image) far from overflowing.
+        guard config.batchSize <= 1 << 20 else { throw .invalidSetting("batch size must be at most 1,048,576, got \(grouped(config.batchSize))") }
         guard config.epochs >= 1 else { throw .invalidSetting("epochs must be at least 1, got \(config.epochs)") }
         guard threads >= 1 else { throw .invalidSetting("threads must be at least 1, got \(threads)") }
         self.model = model
         self.config = config
         self.threads = min(threads, config.batchSize)
+        let bytes = memoryBytes
+        guard bytes <= memoryLimit else { throw .tooLarge(bytes: bytes, limit: memoryLimit, batch: config.batchSize) }
     }
+
+    /// What `train` allocates, in bytes, counted without allocating: parameters and Adam's two
+    /// moments; per thread a workspace (activations, saved values, gradients of activations and
+    /// of parameters); and a checkpoint of the three at each epoch's end. Saturates instead of
+    /// overflowing, so an absurd model reads as too large rather than trapping.
+    public var memoryBytes: Int {
+        let capacity = (config.batchSize + threads - 1) / threads
+        let arena = Workspace.Layout(model: model, capacity: capacity, training: true).count
+        let (perThread, o1) = arena.addingReportingOverflow(model.parameterCount)
+        let (threadFloats, o2) = perThread.multipliedReportingOverflow(by: threads)
+        let (stateFloats, o3) = model.parameterCount.multipliedReportingOverflow(by: 6)
+        let (floats, o4) = threadFloats.addingReportingOverflow(stateFloats)
+        let (bytes, o5) = floats.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+        return o1 || o2 || o3 || o4 || o5 ? .max : bytes
+    }
+
+    /// Half the machine's physical memory: the rest is for the data, the system and other work.
+    public static let defaultMemoryLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
 
     /// Trains from `state` (fresh or resumed) up to `config.epochs`. `order(e)` gives epoch e's
     /// sample order (1-based e); `epochFinished` sees the state after each epoch (to checkpoint it).

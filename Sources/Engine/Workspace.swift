@@ -12,20 +12,33 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     let temp, scratch, gradA, gradB: Int
 
     init(model: Model, capacity: Int, training: Bool) {
+        let layout = Layout(model: model, capacity: capacity, training: training)
         self.capacity = capacity
-        var end = 0
-        func take(_ n: Int) -> Int { defer { end += n }; return end }
-        let layers = model.layers
-        input = take(capacity * max(model.inputCount, model.spec.latent))
-        activations = layers.map { take(capacity * $0.outputCount) }
-        saved = layers.map { take(capacity * $0.savedCount) }
-        temp = take(capacity * (layers.map(\.tempCount).max() ?? 0))
-        scratch = take(layers.map(\.scratchCount).max() ?? 0)
-        let widest = max(model.inputCount, layers.map(\.outputCount).max() ?? 0) * capacity
-        gradA = training ? take(widest) : end
-        gradB = training ? take(widest) : end
-        arena = [Float](repeating: 0, count: end)
+        (input, activations, saved, temp, scratch, gradA, gradB) =
+            (layout.input, layout.activations, layout.saved, layout.temp, layout.scratch, layout.gradA, layout.gradB)
+        arena = [Float](repeating: 0, count: layout.count)
         grads = [Float](repeating: 0, count: training ? model.parameterCount : 0)
+    }
+
+    /// Where each buffer lives in the arena, and its size: computed without allocating, so a
+    /// model too large for memory is refused before anything is allocated.
+    struct Layout {
+        var input = 0, activations: [Int] = [], saved: [Int] = [], temp = 0, scratch = 0, gradA = 0, gradB = 0
+        /// Floats in the arena.
+        var count = 0
+
+        init(model: Model, capacity: Int, training: Bool) {
+            func take(_ n: Int) -> Int { defer { count += n }; return count }
+            let layers = model.layers
+            input = take(capacity * max(model.inputCount, model.spec.latent))
+            activations = layers.map { take(capacity * $0.outputCount) }
+            saved = layers.map { take(capacity * $0.savedCount) }
+            temp = take(capacity * (layers.map(\.tempCount).max() ?? 0))
+            scratch = take(layers.map(\.scratchCount).max() ?? 0)
+            let widest = max(model.inputCount, layers.map(\.outputCount).max() ?? 0) * capacity
+            gradA = training ? take(widest) : count
+            gradB = training ? take(widest) : count
+        }
     }
 
     func memory(_ base: UnsafeMutablePointer<Float>, layer i: Int) -> LayerMemory {

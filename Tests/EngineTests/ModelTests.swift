@@ -98,6 +98,23 @@ struct BadSpec: Sendable, CustomTestStringConvertible {
     BadSpec(label: "valid conv shrinks to nothing",
             spec: { try Model(ModelSpec(input: [2, 2, 1], latent: 2, encoder: [.conv2d(filters: 1, kernel: 3, stride: 1, padding: .valid, activation: .relu)], decoder: [])) },
             message: "encoder layer 0: output shape (0, 0, 1) is empty for input (2, 2, 1)"),
+    // Sizes a notebook or a checkpoint file can ask for; none may trap or wrap around.
+    BadSpec(label: "reshape whose size overflows Int",
+            spec: { try Model(ModelSpec(input: [4, 4, 1], latent: 16, encoder: [.flatten], decoder: [.reshape([4096, 4096, 4096, 4096, 4096, 16])])) },
+            message: "decoder layer 0: cannot reshape (16) (16 values) to (4096, 4096, 4096, 4096, 4096, 16)"),
+    BadSpec(label: "output too wide",
+            spec: { try Model(ModelSpec(input: [64, 64, 1], latent: 2, encoder: [.conv2dTranspose(filters: 1, kernel: 4096, stride: 4096, padding: .same, activation: .relu)], decoder: [])) },
+            message: "encoder layer 0: its output (262144, 262144, 1) is too large: at most 65,536 high and wide, and 268,435,456 values per image"),
+    BadSpec(label: "stride past 4096",
+            spec: { try Model(ModelSpec(input: [4, 4, 1], latent: 2, encoder: [.conv2d(filters: 1, kernel: 3, stride: 1 << 62, padding: .same, activation: .relu)], decoder: [])) },
+            message: "encoder layer 0: stride must be at most 4,096, got 4,611,686,018,427,387,904"),
+    BadSpec(label: "kernel weights past 2^36",
+            spec: { try Model(ModelSpec(input: [1, 1, 1], latent: 2, encoder: [.conv2d(filters: 4096, kernel: 1, stride: 1, padding: .same, activation: .relu),
+                                                                        .conv2d(filters: 4096, kernel: 4096, stride: 1, padding: .same, activation: .relu)], decoder: [])) },
+            message: "encoder layer 1: it would have more than 68,719,476,736 parameters"),
+    BadSpec(label: "input too large",
+            spec: { try Model(ModelSpec(input: [100_000, 100_000, 1], latent: 2, encoder: [.flatten], decoder: [])) },
+            message: "encoder layer 0: its input (100000, 100000, 1) is too large: at most 65,536 high and wide, and 268,435,456 values per image"),
 ])
 func invalidArchitectures(_ c: BadSpec) {
     #expect(throws: (any Error).self) { try c.spec() }

@@ -108,7 +108,9 @@ func trainingReducesLoss(_ arch: String) throws {
         #expect(epoch == 1 && step == 3 && loss.isNaN)
     }
     #expect("\(TrainingError.nonFinite(epoch: 1, step: 3, loss: .infinity))"
-            == "training diverged: the loss became inf at epoch 1, step 3; try a smaller learning rate")
+            == "training diverged: the loss became infinite at epoch 1, step 3; try a smaller learning rate")
+    #expect("\(TrainingError.nonFinite(epoch: 2, step: 5, loss: -.nan))"
+            == "training diverged: the loss became NaN at epoch 2, step 5; try a smaller learning rate")
 }
 
 @Test func badSettingsAreErrors() throws {
@@ -137,4 +139,27 @@ func trainingReducesLoss(_ arch: String) throws {
     let composed = model.run(.decoder, params: params, input: z1, count: 37)
     #expect(maxRelativeError(direct, composed) < 1e-6)
     #expect(direct.allSatisfy { $0 > 0 && $0 < 1 })  // the sigmoid output is applied in inference
+}
+
+/// The memory check runs before anything is allocated, and its estimate covers what `train`
+/// allocates: parameters and Adam's moments, one workspace per thread, a checkpoint per epoch.
+@Test func modelsTooLargeForMemoryAreRefusedBeforeAllocating() throws {
+    let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
+    let config = TrainingConfig(epochs: 1, batchSize: 128)
+    let trainer = try Trainer(model: model, config: config, threads: 2)
+    let bytes = trainer.memoryBytes
+    #expect(bytes > 6 * 4 * model.parameterCount)
+    #expect(try Trainer(model: model, config: config, threads: 2, memoryLimit: bytes).memoryBytes == bytes)
+    #expect(throws: TrainingError.tooLarge(bytes: bytes, limit: bytes - 1, batch: 128)) {
+        try Trainer(model: model, config: config, threads: 2, memoryLimit: bytes - 1)
+    }
+    #expect(throws: TrainingError.invalidSetting("batch size must be at most 1,048,576, got 2,000,000")) {
+        try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 2_000_000), threads: 2)
+    }
+    // Activations grow with the batch; the parameters' share does not.
+    let double = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 256), threads: 2)
+    #expect(double.memoryBytes > bytes && double.memoryBytes < 2 * bytes)
+    #expect("\(TrainingError.tooLarge(bytes: 531_502_202_880, limit: 12 << 30, batch: 8192))"
+            == "training this model with batch 8192 needs about 495.00 GB of memory, more than the 12.00 GB allowed "
+            + "(half of this machine's memory); use fewer filters or units, or a smaller batch")
 }
