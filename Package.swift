@@ -46,7 +46,7 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["check_safetensors.py"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Engine"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Notebook", "Engine", "Datasets"]),
         .testTarget(
             name: "RenderTests", dependencies: ["Render", "Runtime", .product(name: "Crypto", package: "swift-crypto")],

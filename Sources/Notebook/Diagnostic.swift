@@ -59,6 +59,12 @@ enum Problem {
     case unknownDirective(String, suggestion: String)
     case unclosedReference
     case malformedReference(String)
+    case notUTF8(byte: UInt8)
+    case binaryFile
+    case emptyNotebook
+    case tooLarge(bytes: Int)
+    case tooManyCells(count: Int)
+    case dataOutsideNotebook(String)
 
     var severity: Diagnostic.Severity {
         switch self {
@@ -105,6 +111,18 @@ enum Problem {
             "inline reference is missing its closing '}}'"
         case .malformedReference(let text):
             "malformed inline reference '\(text)'"
+        case .notUTF8(let byte):
+            "the notebook is not UTF-8 text: byte 0x\(hex(byte)) here is not valid UTF-8"
+        case .binaryFile:
+            "the notebook contains a NUL byte: this is a binary file, not Markdown"
+        case .emptyNotebook:
+            "the notebook is empty"
+        case .tooLarge(let bytes):
+            "the notebook is \(thousands(bytes)) bytes, over the limit of \(thousands(NotebookFile.maximumBytes)) (4 MiB)"
+        case .dataOutsideNotebook(let path):
+            "data directory '\(path)' is outside the notebook's folder"
+        case .tooManyCells(let count):
+            "the notebook has \(thousands(count)) cells, over the limit of \(thousands(NotebookFile.maximumCells)); none was checked"
         }
     }
 
@@ -124,10 +142,32 @@ enum Problem {
             "move the fenced block out of the list or quote, unindented"
         case .unclosedReference, .malformedReference:
             "write {{ cell.field }}, e.g. {{ baseline.final_loss }}"
+        case .notUTF8:
+            "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.md > out.md)"
+        case .binaryFile:
+            "a notebook is a Markdown text file"
+        case .emptyNotebook:
+            "write prose and fenced cells, e.g. a ```dataset digits block; `latentbook directives` lists them"
+        case .dataOutsideNotebook:
+            "a relative path must stay inside the notebook's folder; to read elsewhere on purpose, give an absolute path, --data or LATENTBOOK_DATA"
+        case .tooLarge, .tooManyCells:
+            "split it into several notebooks; identical cells share their cached results"
         default:
             nil
         }
     }
+}
+
+private func hex(_ byte: UInt8) -> String {
+    let digits = String(byte, radix: 16, uppercase: true)
+    return digits.count == 1 ? "0" + digits : digits
+}
+
+/// 1234567 → "1,234,567".
+private func thousands(_ n: Int) -> String {
+    var digits = Array(String(n)), out: [Character] = []
+    while digits.count > 3 { out = [","] + digits.suffix(3) + out; digits.removeLast(3) }
+    return String(digits + out)
 }
 
 /// Collects the problems found while parsing one file.

@@ -59,6 +59,8 @@ extension FrontMatter {
                 }
             } else if let field = textFields[entry.key] {
                 switch entry.value {
+                case .scalar(let text, _, _) where entry.key == "data" && climbsOut(text):
+                    log.report(.dataOutsideNotebook(text), at: entry.value.location)
                 case .scalar(let text, _, _): frontMatter[keyPath: field] = text
                 case .null: break
                 case .sequence, .mapping:
@@ -68,4 +70,17 @@ extension FrontMatter {
         }
         return (frontMatter, end + 1)
     }
+}
+
+/// Whether a relative path leaves the folder it is relative to (`..`, `a/../..`), read as text:
+/// a notebook from elsewhere may not point its data at the reader's other files. Absolute paths
+/// are taken as meant.
+func climbsOut(_ path: String) -> Bool {
+    guard !path.hasPrefix("/") else { return false }
+    var depth = 0
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
+        if depth < 0 { return true }
+    }
+    return false
 }

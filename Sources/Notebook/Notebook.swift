@@ -82,7 +82,7 @@ public struct FigureCitation: Sendable, Hashable {
     /// names, less a trailing `-` or `_` (punctuation, as in "see @fig-loss-"); a marker without
     /// a name is no citation.
     public static func matches(in text: [UInt8]) -> [(offset: Int, length: Int, name: String)] {
-        offsets(of: marker, in: text).compactMap { offset in
+        offsets(of: marker, in: text[...]).compactMap { offset in
             let name = text[(offset + marker.count)...].prefix(while: isNameByte)
             let trimmed = name.reversed().drop { $0 == 0x2D || $0 == 0x5F }.reversed()
             guard !trimmed.isEmpty else { return nil }
@@ -130,6 +130,10 @@ public struct Notebook: Sendable {
         let document = MarkdownNode.parseCommonMark(text, fromLine: markdownLine)
         let blocks = document.children.map { reader.block(from: $0) }
         for case .prose(let node) in blocks { reader.scanReferences(in: node) }
+        let cells = blocks.compactMap { if case .cell(let cell) = $0 { cell } else { nil } }
+        if cells.count > NotebookFile.maximumCells {
+            reader.log.report(.tooManyCells(count: cells.count), at: cells[NotebookFile.maximumCells].location)
+        }
         let notebook = Notebook(file: file, frontMatter: frontMatter, blocks: blocks, references: reader.references,
                                 citations: reader.citations)
         return (notebook, reader.log.sorted)
@@ -276,16 +280,20 @@ private struct NotebookReader {
         let literal = Array(text.utf8)
         let startByte = source.byteColumn(of: start)
         scanCitations(literal, at: start, startByte: startByte)
-        let sourceOpenings = offsets(of: [0x7B, 0x7B], in: Array(source.line(start.line).dropFirst(startByte - 1)))
-        let closings = offsets(of: [0x7D, 0x7D], in: literal)
-        var resume = 0
-        for (k, opening) in offsets(of: [0x7B, 0x7B], in: literal).enumerated() where opening >= resume {
+        let openings = offsets(of: [0x7B, 0x7B], in: literal[...])
+        let sourceOpenings = offsets(of: [0x7B, 0x7B], in: source.line(start.line).dropFirst(startByte - 1), upTo: openings.count)
+        let closings = offsets(of: [0x7D, 0x7D], in: literal[...])
+        var resume = 0, nextClosing = 0
+        for (k, opening) in openings.enumerated() where opening >= resume {
             let location = k < sourceOpenings.count
                 ? source.location(line: start.line, byteColumn: startByte + sourceOpenings[k]) : start
-            guard let close = closings.first(where: { $0 >= opening + 2 }) else {
+            // Openings ascend, so the first `}}` after each one is found by moving on, never back.
+            while nextClosing < closings.count, closings[nextClosing] < opening + 2 { nextClosing += 1 }
+            guard nextClosing < closings.count else {
                 log.report(.unclosedReference, at: location)
                 return  // every later `{{` in the run is unclosed too
             }
+            let close = closings[nextClosing]
             resume = close + 2
             let written = String(decoding: literal[opening..<resume], as: UTF8.self)
             // Spaces may surround the reference but not split it.
@@ -306,24 +314,27 @@ extension NotebookReader {
     /// Finds `@fig-name` in one run of text, placed like references: the k-th `@fig-` of the run
     /// is the k-th on its source line from where the run starts.
     fileprivate mutating func scanCitations(_ literal: [UInt8], at start: SourceLocation, startByte: Int) {
-        let inLiteral = offsets(of: FigureCitation.marker, in: literal)
-        let inSource = offsets(of: FigureCitation.marker, in: Array(source.line(start.line).dropFirst(startByte - 1)))
+        let inLiteral = offsets(of: FigureCitation.marker, in: literal[...])
+        let inSource = offsets(of: FigureCitation.marker, in: source.line(start.line).dropFirst(startByte - 1), upTo: inLiteral.count)
+        var k = 0
         for match in FigureCitation.matches(in: literal) {
-            let k = inLiteral.firstIndex(of: match.offset)!  // every match starts at a marker
+            while inLiteral[k] != match.offset { k += 1 }  // matches come in order, each at a marker
             let location = k < inSource.count ? source.location(line: start.line, byteColumn: startByte + inSource[k]) : start
             citations.append(FigureCitation(name: match.name, location: location))
         }
     }
 }
 
-/// Offsets where `needle` starts in `bytes`, not overlapping.
-private func offsets(of needle: [UInt8], in bytes: [UInt8]) -> [Int] {
-    guard !needle.isEmpty, bytes.count >= needle.count else { return [] }
+/// Offsets from `bytes`' start where `needle` starts, not overlapping; the first `limit` only.
+/// A run of prose is matched against the rest of its source line, so stopping after the run's
+/// own count keeps a long line with many runs linear rather than quadratic.
+private func offsets(of needle: [UInt8], in bytes: ArraySlice<UInt8>, upTo limit: Int = .max) -> [Int] {
+    guard !needle.isEmpty else { return [] }
     var result: [Int] = []
-    var index = 0
-    while index + needle.count <= bytes.count {
+    var index = bytes.startIndex
+    while result.count < limit, index + needle.count <= bytes.endIndex {
         if bytes[index..<index + needle.count].elementsEqual(needle) {
-            result.append(index)
+            result.append(index - bytes.startIndex)
             index += needle.count
         } else {
             index += 1

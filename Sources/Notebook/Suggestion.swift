@@ -4,9 +4,13 @@
 public func suggestion(for name: String, among candidates: [String]) -> String? {
     let target = Array(name.lowercased())
     var best: (candidate: String, distance: Int)?
+    let limit = max(1, target.count / 3)
     for candidate in candidates {
-        let distance = editDistance(target, Array(candidate.lowercased()))
-        if distance <= max(1, target.count / 3), distance < best?.distance ?? .max {
+        // The distance is at least the difference in length: skip those without computing it.
+        let other = Array(candidate.lowercased())
+        guard abs(other.count - target.count) <= limit else { continue }
+        let distance = editDistance(target, other)
+        if distance <= limit, distance < best?.distance ?? .max {
             best = (candidate, distance)
         }
     }

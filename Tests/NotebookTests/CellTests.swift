@@ -164,3 +164,34 @@ import Testing
     #expect(notebook.cells[0].options.isEmpty)
     #expect(notebook.cells[1].options == [entry("lr", 6, 1, scalar("2", 6, 5))])
 }
+
+/// Columns on long lines full of inline nodes and multi-byte text: SourceText finds them through
+/// checkpoints every 64 bytes (counting from each line's start made such lines quadratic), so
+/// every reference and citation here is checked against a count of scalars from the line's start.
+@Test func columnsOnLongLinesWithMultiByteTextAreExact() {
+    let pieces = ["é", "日本", "😀", "a", " ", "*em*", "`c`", "x ", "ß ", "[l](http://x) "]
+    var lines: [String] = []
+    var expected: [(kind: String, location: Location)] = []
+    for line in 1...6 {
+        var text = ""
+        for i in 0..<(200 + 37 * line) {
+            // An irregular mix (7 and 11 are prime to the counts), so checkpoints fall everywhere.
+            text += pieces[(i * 7 + line) % pieces.count]
+            switch (i * 11 + line) % 6 {
+            case 0:
+                text += " "
+                expected.append(("ref", at(line * 2 - 1, text.unicodeScalars.count + 1)))
+                text += "{{a.b}} "
+            case 1:
+                text += " "
+                expected.append(("fig", at(line * 2 - 1, text.unicodeScalars.count + 1)))
+                text += "@fig-a "
+            default: break
+            }
+        }
+        lines.append(text)
+    }
+    let (notebook, _) = parse(lines.joined(separator: "\n\n") + "\n")
+    #expect(notebook.references.map(\.location) == expected.filter { $0.kind == "ref" }.map(\.location))
+    #expect(notebook.citations.map(\.location) == expected.filter { $0.kind == "fig" }.map(\.location))
+}

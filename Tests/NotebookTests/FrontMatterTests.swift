@@ -8,7 +8,7 @@ import Testing
         author: "Ada"
         date: 2024-05-01
         seed: 42
-        data: ../shared/data
+        data: /srv/shared/data
         profile: {epochs: 2}
         ---
         # Body
@@ -23,7 +23,7 @@ import Testing
     #expect(frontMatter.author == "Ada")
     #expect(frontMatter.date == "2024-05-01")
     #expect(frontMatter.seed == 42)
-    #expect(frontMatter.data == "../shared/data")
+    #expect(frontMatter.data == "/srv/shared/data")
     #expect(frontMatter.location == at(1, 1))
     #expect(frontMatter.values.map(\.key) == ["title", "author", "date", "seed", "data", "profile"])
     #expect(frontMatter.values[5] == entry("profile", 7, 1, .mapping([entry("epochs", 7, 11, scalar("2", 7, 19))], at: at(7, 10))))

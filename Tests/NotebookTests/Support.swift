@@ -6,6 +6,9 @@ func parse(_ source: String) -> (Notebook, [Diagnostic]) {
     Notebook.parse(source, file: "nb.md", directives: directives)
 }
 
+/// Notebook's location; Swift Testing has a `SourceLocation` of its own.
+typealias Location = SourceLocation
+
 func at(_ line: Int, _ column: Int) -> SourceLocation {
     SourceLocation(line: line, column: column)
 }

@@ -1,0 +1,58 @@
+/// What a file must be before it is parsed as a notebook: UTF-8 text, not binary, not empty,
+/// and of a size a person writes. The limits keep a hostile or mistaken input (a dataset, a
+/// log, a generated file) from costing minutes or gigabytes before its first diagnostic.
+public enum NotebookFile {
+    /// 4 MiB: hundreds of times the assignment's notebooks; parsing and planning one this size
+    /// takes under a second.
+    public static let maximumBytes = 4 << 20
+    /// Cells per notebook; beyond it `Plan` resolves nothing (its checks grow with cells²).
+    public static let maximumCells = 1000
+
+    /// The diagnostic for a file that is over `maximumBytes`, found without reading it.
+    public static func tooLarge(file: String, bytes: Int) -> Diagnostic {
+        diagnostic(.tooLarge(bytes: bytes), file: file, at: SourceLocation(line: 1, column: 1))
+    }
+
+    /// The file's text, or the one diagnostic saying why it is not a notebook.
+    public static func decode(_ bytes: [UInt8], file: String) -> Result<String, Diagnostic> {
+        if bytes.count > maximumBytes { return .failure(tooLarge(file: file, bytes: bytes.count)) }
+        // A NUL is valid UTF-8 but never in a text file; a binary file usually has one early.
+        if let nul = bytes.firstIndex(of: 0) {
+            return .failure(diagnostic(.binaryFile, file: file, at: location(of: nul, in: bytes)))
+        }
+        if let bad = firstInvalidUTF8(bytes) {
+            return .failure(diagnostic(.notUTF8(byte: bytes[bad]), file: file, at: location(of: bad, in: bytes)))
+        }
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) else {
+            return .failure(diagnostic(.emptyNotebook, file: file, at: SourceLocation(line: 1, column: 1)))
+        }
+        return .success(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private static func diagnostic(_ problem: Problem, file: String, at location: SourceLocation) -> Diagnostic {
+        Diagnostic(file: file, location: location, severity: problem.severity, message: problem.message, hint: problem.hint)
+    }
+
+    /// Offset of the first byte of the first ill-formed UTF-8 sequence.
+    private static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset  // where the ill-formed sequence starts
+            }
+        }
+    }
+
+    /// Line and column (in scalars, as everywhere) of byte `offset`.
+    private static func location(of offset: Int, in bytes: [UInt8]) -> SourceLocation {
+        let before = bytes[..<offset]
+        let lineStart = (before.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+        let line = before.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let column = bytes[lineStart..<offset].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        return SourceLocation(line: line, column: column)
+    }
+}
