@@ -12,8 +12,22 @@ struct LatentBook: ParsableCommand {
 }
 
 
-/// Runs `body`, turning our typed errors into `error: …` lines and exit status 1 (ArgumentParser's
-/// own validation errors pass through untouched and keep its usual formatting).
+/// Exit statuses, the same for every command (docs/robustness.md):
+///
+///     0    everything asked for was done
+///     1    the notebook has errors: diagnostics, failed or skipped cells (what could be done,
+///          reports included, was written)
+///     2    the command could not do its job: a file it must read is missing or unreadable, a
+///          directory it must write to is not writable, a checkpoint is for another model
+///     64   the command line is wrong (ArgumentParser's usage errors)
+///     130  interrupted by Ctrl-C (143 by SIGTERM); finished work is kept
+enum ExitStatus {
+    static let notebookErrors = ExitCode(1)
+    static let cannotRun = ExitCode(2)
+}
+
+/// Runs `body`, turning our typed errors into `error: …` lines and exit status 2 (ArgumentParser's
+/// own validation errors pass through untouched and keep its usual formatting and status 64).
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -23,6 +37,6 @@ func reportingErrors(_ body: () throws -> Void) throws {
         var text = "\(error)"
         if !text.hasPrefix("error:") { text = "error: " + text }
         FileHandle.standardError.write(Data((text + "\n").utf8))
-        throw ExitCode.failure
+        throw ExitStatus.cannotRun
     }
 }

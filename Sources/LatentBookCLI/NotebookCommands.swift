@@ -13,17 +13,60 @@ struct NotebookOptions: ParsableArguments {
     var cache = "output/.cache"
 }
 
-/// Reads a notebook and checks it; diagnostics go to stderr.
-func loadPlan(_ path: String, profile: Profile) throws -> Plan {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandError("error: cannot read notebook \(path)")
+/// Reads a notebook and checks it; diagnostics go to stderr. A file that cannot be a notebook
+/// (binary, not UTF-8, empty, over the size limit) gets its diagnostic and nil; a file that
+/// cannot be read at all throws, since nothing can be done with it.
+func loadPlan(_ path: String, profile: Profile) throws -> Plan? {
+    let bytes: [UInt8]
+    switch readNotebook(path) {
+    case .success(let read): bytes = read
+    case .failure(.tooLarge(let size)):
+        printError(NotebookFile.tooLarge(file: path, bytes: size).description)
+        return nil
+    case .failure(.cannotRead(let reason)):
+        throw CommandError("error: cannot read notebook \(path): \(reason)")
     }
-    guard let source = String(data: data, encoding: .utf8) else {
-        throw CommandError("\(path): error: the notebook is not UTF-8 text")
+    switch NotebookFile.decode(bytes, file: path) {
+    case .failure(let diagnostic):
+        printError(diagnostic.description)
+        return nil
+    case .success(let source):
+        let plan = Plan(source: source, file: path, profile: profile)
+        for d in plan.diagnostics { printError(d.description) }
+        return plan
     }
-    let plan = Plan(source: source, file: path, profile: profile)
-    for d in plan.diagnostics { printError(d.description) }
-    return plan
+}
+
+/// Reads all plans before any runs, so a missing file stops the command before hours of work.
+func loadPlans(_ paths: [String], profile: Profile) throws -> [Plan?] {
+    try paths.map { try loadPlan($0, profile: profile) }
+}
+
+private enum ReadFailure: Error {
+    case tooLarge(Int)
+    case cannotRead(String)
+}
+
+/// The file's bytes; one over the limit is refused without reading it (it may be /dev/zero).
+private func readNotebook(_ path: String) -> Result<[UInt8], ReadFailure> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return .failure(.cannotRead(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return .failure(.cannotRead(String(cString: strerror(errno)))) }
+    if info.st_mode & S_IFMT == S_IFDIR { return .failure(.cannotRead("it is a directory")) }
+    if info.st_mode & S_IFMT == S_IFREG && Int(info.st_size) > NotebookFile.maximumBytes { return .failure(.tooLarge(Int(info.st_size))) }
+    // Read one byte past the limit, so that a pipe or device that never ends is cut off too.
+    let capacity = NotebookFile.maximumBytes + 1
+    var failure: Int32 = 0
+    let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+        while count < capacity {
+            let n = read(fd, buffer.baseAddress! + count, capacity - count)
+            if n > 0 { count += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : 0; break }
+        }
+    }
+    if failure != 0 { return .failure(.cannotRead(String(cString: strerror(failure)))) }
+    return bytes.count > NotebookFile.maximumBytes ? .failure(.tooLarge(bytes.count)) : .success(bytes)
 }
 
 struct CommandError: Error, CustomStringConvertible {
@@ -53,11 +96,14 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        installInterruptHandler()
+        AtomicFile.removeStaleTemporaries(in: URL(fileURLWithPath: output))
         var failed = false
         try reportingErrors {
+            let plans = try loadPlans(notebooks, profile: options.profile)
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
-            for path in notebooks {
-                let plan = try loadPlan(path, profile: options.profile)
+            for plan in plans {
+                guard let plan else { failed = true; continue }
                 var settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
                 if let cell {
                     let target = try resolveCell(cell, in: plan)
@@ -70,7 +116,7 @@ struct Run: ParsableCommand {
                 failed = failed || run.failed
             }
         }
-        if failed { throw ExitCode.failure }
+        if failed { throw ExitStatus.notebookErrors }
     }
 
     private func resolveCell(_ s: String, in plan: Plan) throws -> String {
@@ -136,7 +182,7 @@ struct Cells: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let plan = try loadPlan(notebook, profile: options.profile)
+            guard let plan = try loadPlan(notebook, profile: options.profile) else { throw ExitStatus.notebookErrors }
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
             let index = store.readIndex(notebook: notebook)
             let rows = plan.steps.map { step -> [String] in
@@ -163,14 +209,13 @@ struct Check: ParsableCommand {
     func run() throws {
         var errors = 0
         try reportingErrors {
-            for path in notebooks {
-                let plan = try loadPlan(path, profile: profile)
-                errors += plan.diagnostics.filter { $0.severity == .error }.count
+            for plan in try loadPlans(notebooks, profile: profile) {
+                errors += plan?.diagnostics.filter { $0.severity == .error }.count ?? 1
             }
         }
         if errors > 0 {
             printError("\(errors) error\(errors == 1 ? "" : "s")")
-            throw ExitCode.failure
+            throw ExitStatus.notebookErrors
         }
     }
 }

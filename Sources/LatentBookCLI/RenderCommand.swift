@@ -22,15 +22,17 @@ struct RenderReport: ParsableCommand {
     }
 
     func run() throws {
+        installInterruptHandler()
+        AtomicFile.removeStaleTemporaries(in: URL(fileURLWithPath: output))
         var failed = false
         try reportingErrors {
-            let paths = try notebookPaths(inputs)
+            let plans = try loadPlans(try notebookPaths(inputs), profile: options.profile)
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
             let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: options.profile, threads: threads)
             var rendered: [ReportNotebook] = []
             let images = EncodedImages()
-            for path in paths {
-                let plan = try loadPlan(path, profile: options.profile)
+            for plan in plans {
+                guard let plan else { failed = true; continue }
                 let settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
                 let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
                 failed = failed || run.failed
@@ -40,7 +42,7 @@ struct RenderReport: ParsableCommand {
             }
             try write(ReportHTML.index(title: title, notebooks: rendered, footer: footer, images: images), to: "index.html")
         }
-        if failed { throw ExitCode.failure }
+        if failed { throw ExitStatus.notebookErrors }
     }
 
     private func write(_ html: String, to name: String) throws {

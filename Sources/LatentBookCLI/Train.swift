@@ -66,6 +66,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        installInterruptHandler()
         try reportingErrors {
             let data = try dataOptions.load(seed: seed)
             let model = try Model.preset(arch, input: data.sampleShape, latent: latent)
@@ -74,6 +75,7 @@ struct Train: ParsableCommand {
             let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
             let notes = ["seed": String(seed), "data": data.name,
                          "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
+            let trainer = try Trainer(model: model, config: config, threads: threads)  // refuses a model too large, before allocating
             var start = TrainingState.initial(model, seed: seed)
             if let save, let resumed = try resumable(at: save, spec: model.spec, config: config, notes: notes) {
                 start = resumed
@@ -81,7 +83,6 @@ struct Train: ParsableCommand {
             }
             let order = EpochOrder(count: data.count, seed: seed)
             let progress = ProgressPrinter()
-            let trainer = try Trainer(model: model, config: config, threads: threads)
             let final = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: progress.handle) { state in
                 if let save {
                     try AtomicFile.write(try Checkpoint(spec: model.spec, config: config, state: state, notes: notes).safetensors().encoded(),
@@ -98,15 +99,25 @@ struct Train: ParsableCommand {
     /// model, settings and data; anything else is an error rather than a silent overwrite.
     private func resumable(at path: String, spec: ModelSpec, config: TrainingConfig, notes: [String: String]) throws -> TrainingState? {
         guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
-        let checkpoint = try Checkpoint(SafeTensors(decoding: [UInt8](bytes)))
-        guard checkpoint.canContinue(spec: spec, config: config, notes: notes) else { throw ResumeError(path: path) }
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint(SafeTensors(decoding: [UInt8](bytes))) } catch {
+            throw ResumeError(path: path, problem: .unreadable("\(error)"))
+        }
+        guard checkpoint.canContinue(spec: spec, config: config, notes: notes) else { throw ResumeError(path: path, problem: .otherModel) }
         return checkpoint.state
     }
 }
 
+/// A file at --save that training cannot continue from; it is left as it is.
 struct ResumeError: Error, CustomStringConvertible {
+    enum Problem { case otherModel, unreadable(String) }
     let path: String
+    let problem: Problem
+
     var description: String {
-        "error: \(path) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path"
+        switch problem {
+        case .otherModel: "error: \(path) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path"
+        case .unreadable(let reason): "error: \(path) is not a readable checkpoint: \(reason)\nhint: remove it or choose another --save path"
+        }
     }
 }

@@ -122,8 +122,13 @@ public final class Interpreter {
                 return CellRecord(step: step, status: .fresh, result: result, reason: nil, seconds: result.seconds)
             } catch {
                 progress("")
-                log("error: \(name): \(error)")
-                return CellRecord(step: step, status: .failed, result: nil, reason: "\(error)", seconds: seconds(since: start, clock))
+                // Errors from below may word themselves as a full "error: …" line; say it once, at the cell.
+                var reason = "\(error)"
+                if reason.hasPrefix("error: ") { reason.removeFirst("error: ".count) }
+                let at = step.cell.location
+                log("\(plan.notebook.file):\(at.line):\(at.column): error: \(name): "
+                    + reason.replacingOccurrences(of: "\nhint: ", with: "\n  hint: "))
+                return CellRecord(step: step, status: .failed, result: nil, reason: reason, seconds: seconds(since: start, clock))
             }
         }
     }
@@ -214,5 +219,4 @@ public struct ExecutionContext {
 
     /// Where a long computation keeps resumable state between runs.
     public var partialURL: URL { interpreter.store.partialURL(key) }
-    public func removePartial() { interpreter.store.removePartial(key) }
 }

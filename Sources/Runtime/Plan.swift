@@ -32,11 +32,17 @@ public struct Plan: Sendable {
         var diagnostics = parseProblems
         var keys: [String: String] = [:]
         var steps: [Step] = []
-        for cell in notebook.cells {
+        // Over the limit the parser has said so; checking every cell would only take long.
+        let checked = notebook.cells.count <= NotebookFile.maximumCells
+        for cell in notebook.cells where checked {
             let seed = Plan.cellSeed(notebook: notebookSeed, cell: cell.name)
             guard let directive = registry[cell.directive] else { continue }  // the parser only makes cells of known directives
-            let (options, problems) = resolver.resolve(cell, directive)
-            diagnostics += problems
+            var (options, problems) = resolver.resolve(cell, directive)
+            // A body the parser could not read has no options to check: its error (on a body line or,
+            // for a YAML error at its end, the closing fence) says it all.
+            let bodyLines = cell.bodyLocation.line ... cell.bodyLocation.line + cell.body.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
+            let bodyErrors = parseProblems.filter { $0.severity == .error && bodyLines.contains($0.location.line) }
+            if !bodyErrors.isEmpty { problems = bodyErrors } else { diagnostics += problems }
             var key: String?
             if problems.isEmpty {
                 let inputs = options.references
@@ -48,13 +54,13 @@ public struct Plan: Sendable {
             if let key { keys[cell.name] = key }
             steps.append(Step(cell: cell, directive: directive, options: options, seed: seed, key: key, problems: problems))
         }
-        for ref in notebook.references where table.entries[ref.cell] == nil {
+        for ref in notebook.references where checked && table.entries[ref.cell] == nil {
             let hint = suggestion(for: ref.cell, among: table.names).map { " (did you mean '\($0)'?)" } ?? ""
             diagnostics.append(Diagnostic(file: file, location: ref.location, severity: .error,
                                           message: "reference to unknown cell '\(ref.cell)'\(hint)"))
         }
         let cellNames = Set(table.names)
-        for citation in notebook.citations where citation.target(among: cellNames) == nil {
+        for citation in notebook.citations where checked && citation.target(among: cellNames) == nil {
             let hint = suggestion(for: citation.name, among: table.names).map { " (did you mean '@fig-\($0)'?)" } ?? ""
             diagnostics.append(Diagnostic(file: file, location: citation.location, severity: .error,
                                           message: "citation of unknown figure '@fig-\(citation.name)'\(hint)",

@@ -10,16 +10,17 @@ struct Run {
     let stderr: String
 }
 
-func latentbook(_ arguments: [String], environment: [String: String]? = nil) throws -> Run {
-    try runProcess(latentbookBinary, arguments, environment: environment)
+func latentbook(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Run {
+    try runProcess(latentbookBinary, arguments, environment: environment, in: directory)
 }
 
-/// Runs a program to completion and collects its exit status and output.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
+/// Runs a program to completion (in `directory`, if given) and collects its exit status and output.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

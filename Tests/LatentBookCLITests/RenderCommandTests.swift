@@ -190,7 +190,7 @@ struct RenderCommand {
     ])
     func badInputsAreReportedExactly(arguments: [String], message: String) throws {
         let run = try latentbook(arguments + ["-o", FileManager.default.temporaryDirectory.path])
-        #expect(run.status == 1)
+        #expect(run.status == 2)
         #expect(run.stderr == message)
     }
 
@@ -203,7 +203,7 @@ struct RenderCommand {
         }
         let a = dir.appendingPathComponent("a/nb.md").path, b = dir.appendingPathComponent("b/nb.md").path
         let run = try latentbook(["render", a, b, "-o", dir.path])
-        #expect(run.status == 1)
+        #expect(run.status == 2)
         #expect(run.stderr == "error: \(a) and \(b) would both be written to nb.html; rename one\n")
     }
 }

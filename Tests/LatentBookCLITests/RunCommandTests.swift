@@ -131,7 +131,7 @@ struct RunCommand {
         let s = try summary(URL(fileURLWithPath: out))
         #expect(s["z"]!.status == "fresh" && s["ae"]!.status == "fresh" && s["digits"]!.status == "cached")
         let missing = try latentbook(["run", notebook.path, "--cache", cache, "-o", out, "--cell", "zz"])
-        #expect(missing.status == 1 && missing.stderr.hasSuffix("error: no cell named 'zz' (did you mean 'z'?)\n"))
+        #expect(missing.status == 2 && missing.stderr.hasSuffix("error: no cell named 'zz' (did you mean 'z'?)\n"))
     }
 
     @Test func checkReportsEveryErrorAndExitsOne() throws {

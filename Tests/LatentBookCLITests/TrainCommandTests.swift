@@ -18,7 +18,7 @@ struct BadFlags: Sendable, CustomTestStringConvertible {
     BadFlags(arguments: ["train", "--loss", "hinge"], status: 64,
              firstLine: "Error: The value 'hinge' is invalid for '--loss <loss>'. Please provide one of 'bce' and 'mse'."),
     BadFlags(arguments: ["train", "--epoch", "3"], status: 64, firstLine: "Error: Unknown option '--epoch'. Did you mean '--epochs'?"),
-    BadFlags(arguments: ["train", "--data", "/nonexistent/latentbook-data"], status: 1,
+    BadFlags(arguments: ["train", "--data", "/nonexistent/latentbook-data"], status: 2,
              firstLine: "error: data directory /nonexistent/latentbook-data given by --data does not exist or is not a directory"),
 ])
 func badFlags(_ c: BadFlags) throws {
@@ -30,7 +30,7 @@ func badFlags(_ c: BadFlags) throws {
 @Test(.enabled(if: dataDirectory != nil, "needs MNIST: set LATENTBOOK_DATA"))
 func unknownArchitectureIsAnErrorBeforeTraining() throws {
     let run = try latentbook(["train", "--arch", "resnet", "--limit", "10", "--data", dataDirectory!])
-    #expect(run.status == 1)
+    #expect(run.status == 2)
     #expect(run.stderr == "error: unknown architecture 'resnet' (expected one of: baseline, deep, dense, residual)\n")
 }
 
@@ -62,7 +62,7 @@ func trainsOnMNISTSavesAndResumes() throws {
 
     // A different model at the same path is refused, and the file is left alone.
     let other = try latentbook(common.map { $0 == "3" ? "4" : $0 } + ["--epochs", "3"])
-    #expect(other.status == 1)
+    #expect(other.status == 2)
     #expect(other.stderr == "error: \(save) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path\n")
     #expect(try Checkpoint(SafeTensors(decoding: [UInt8](Data(contentsOf: URL(fileURLWithPath: save))))) == after)
 }

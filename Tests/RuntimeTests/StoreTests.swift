@@ -430,3 +430,150 @@ private final class Gauge: @unchecked Sendable {
     func enter() { lock.withLock { inside += 1; most = max(most, inside) } }
     func leave() { lock.withLock { inside -= 1 } }
 }
+
+// MARK: - Leftovers of killed writers
+
+/// What a process killed mid-write leaves behind, and what opening a store deletes.
+@Suite struct LeftoverTests {
+    @Test func aDeadWritersTempFileIsRemoved() throws {
+        try withTempDirectory { dir in
+            let temp = dir.appendingPathComponent(".nb.json.tmp-\(deadPid)-3f9a0c")
+            try Data("half a file".utf8).write(to: temp)
+            try Data("{}".utf8).write(to: dir.appendingPathComponent("nb.json"))
+            #expect(AtomicFile.removeStaleTemporaries(in: dir) == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["nb.json"])
+        }
+    }
+
+    @Test func aLiveWritersTempFileIsKeptUnlessOlderThanADay() throws {
+        try withTempDirectory { dir in
+            let temp = dir.appendingPathComponent(".nb.html.tmp-\(getpid())-ffffffffffffffff")
+            try Data("being written".utf8).write(to: temp)
+            setModified(temp, secondsAgo: 23 * 3600)
+            #expect(AtomicFile.removeStaleTemporaries(in: dir) == 0)
+            #expect(FileManager.default.fileExists(atPath: temp.path))
+            // A day on, the pid must belong to another process than the one that wrote the file.
+            setModified(temp, secondsAgo: 25 * 3600)
+            #expect(AtomicFile.removeStaleTemporaries(in: dir) == 1)
+            #expect(!FileManager.default.fileExists(atPath: temp.path))
+        }
+    }
+
+    /// Only the exact shape `write` produces is touched, however old and whoever's pid it names.
+    @Test func namesNotOfTheTempPatternAreKept() throws {
+        try withTempDirectory { dir in
+            let dead = deadPid
+            let names = [
+                "nb.json", ".nb.json", ".nb.json.tmp-", ".nb.json.tmp-\(dead)", ".nb.json.tmp-\(dead)-",
+                ".tmp-\(dead)-ab",                             // no name
+                "nb.json.tmp-\(dead)-ab",                      // no leading dot
+                ".nb.json.tmp-\(dead)-AB",                     // upper-case hex
+                ".nb.json.tmp-\(dead)-12345678901234567",      // 17 hex digits: more than a UInt64
+                ".nb.json.tmp-0-ab",                           // pid 0 would mean "my process group"
+                ".nb.json.tmp-99999999999-ab",                 // not a pid
+                ".nb.json.tmp-\(dead)-ab.bak", ".nb.json.tmp-\(dead)-ab~", ".nb.json.temp-\(dead)-ab",
+                "\(String(repeating: "a", count: 64)).entry.corrupt-100",  // only a store's shards
+            ]
+            for name in names {
+                let url = dir.appendingPathComponent(name)
+                try Data("keep".utf8).write(to: url)
+                setModified(url, secondsAgo: 400 * 24 * 3600)
+            }
+            // A directory of the temp shape is not a writer's file either.
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(".d.tmp-\(dead)-ab"), withIntermediateDirectories: false)
+            #expect(AtomicFile.removeStaleTemporaries(in: dir) == 0)
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == Set(names + [".d.tmp-\(dead)-ab"]))
+        }
+    }
+
+    @Test func theSweepIsNotRecursiveAndAMissingDirectoryIsFine() throws {
+        try withTempDirectory { dir in
+            let nested = dir.appendingPathComponent("sub/.nb.json.tmp-\(deadPid)-1")
+            try FileManager.default.createDirectory(at: nested.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data().write(to: nested)
+            #expect(AtomicFile.removeStaleTemporaries(in: dir) == 0)
+            #expect(FileManager.default.fileExists(atPath: nested.path))
+            #expect(AtomicFile.removeStaleTemporaries(in: dir.appendingPathComponent("missing")) == 0)
+        }
+    }
+
+    /// Temp files in the root, a shard, partial/ and index/ go; those of live writers, files in
+    /// directories the store does not own, and damaged entries moved aside this week stay.
+    @Test func openingAStoreRemovesLeftoversWhereTheStoreWrites() throws {
+        try withTempDirectory { dir in
+            let store = try ResultStore(directory: dir)
+            let key = testKey(0x7e)
+            try store.save(key, pattern(1_000))
+            var bytes = contents(dir.appendingPathComponent("7e/\(key).entry").path)
+            bytes[60] ^= 1
+            try Data(bytes).write(to: dir.appendingPathComponent("7e/\(key).entry"))
+            #expect(store.load(key) == .corrupt(reason: "checksum mismatch: the payload's SHA-256 differs from the header's"))
+            let movedAside = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("7e").path)
+                .filter { $0.contains(".corrupt-") }
+            #expect(movedAside.count == 1)
+
+            let dead = deadPid, now = Int(time(nil))
+            let stale = ["7e/.\(key).entry.tmp-\(dead)-a1", "partial/.\(key).safetensors.tmp-\(dead)-b2",
+                         "index/.\(String(repeating: "0", count: 64)).json.tmp-\(dead)-c3", ".x.tmp-\(dead)-d4",
+                         "7e/\(key).entry.corrupt-\(now - 8 * 24 * 3600)"]
+            let kept = ["7e/.\(key).entry.tmp-\(getpid())-e5", "other/.x.tmp-\(dead)-f6",
+                        "7e/\(key).entry.corrupt-\(now - 6 * 24 * 3600)", "7e/\(movedAside[0])",
+                        "partial/\(key).entry.corrupt-\(now - 8 * 24 * 3600)"]
+            for name in stale + kept where name != "7e/\(movedAside[0])" {
+                let url = dir.appendingPathComponent(name)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data("x".utf8).write(to: url)
+            }
+            _ = try ResultStore(directory: dir)
+            for name in stale { #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)") }
+            for name in kept { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)") }
+        }
+    }
+
+    /// A result on disk supersedes its partial state; until then the partial state stays.
+    @Test func savingAResultRemovesItsPartialState() throws {
+        try withTempDirectory { dir in
+            let store = try ResultStore(directory: dir)
+            let key = testKey(0x51), other = testKey(0x52)
+            try AtomicFile.write([1], to: store.partialURL(key))
+            try AtomicFile.write([2], to: store.partialURL(other))
+            try store.save(key, [9])
+            #expect(!FileManager.default.fileExists(atPath: store.partialURL(key).path))
+            #expect(contents(store.partialURL(other).path) == [2])
+        }
+    }
+
+    /// Opening a store sweeps ~260 directories; it must stay a few milliseconds.
+    @Test func openingAStoreOfAThousandEntriesStaysFast() throws {
+        try withTempDirectory { dir in
+            let store = try ResultStore(directory: dir)
+            for i in 0..<1_000 {
+                let key = String(format: "%02x%062d", i % 256, i)  // spread over all 256 shards
+                try store.save(key, [UInt8(i & 0xFF)])
+                store.withLock(key) {}  // lock files, as real runs leave them
+            }
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                _ = try ResultStore(directory: dir)
+                let d = (ContinuousClock.now - start).components
+                best = min(best, Double(d.seconds) * 1e3 + Double(d.attoseconds) * 1e-15)
+            }
+            print("opening a store of 1,000 entries (2,000 files in 256 shards): \(String(format: "%.2f", best)) ms")
+            #expect(best < 10, "\(best) ms")
+        }
+    }
+}
+
+/// A pid no process can have: above the kernel's limit (Linux), or macOS's fixed PID_MAX.
+private let deadPid: Int32 = {
+    if let text = try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8),
+       let max = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return max + 1 }
+    return 100_000
+}()
+
+private func setModified(_ url: URL, secondsAgo: Int) {
+    let then = timeval(tv_sec: time(nil) - secondsAgo, tv_usec: 0)
+    let result = [then, then].withUnsafeBufferPointer { utimes(url.path, $0.baseAddress) }
+    precondition(result == 0, "utimes \(url.path): \(errno)")
+}

@@ -45,14 +45,21 @@ struct TrainDirective: Directive {
                                     batchSize: o.int("batch")!, optimizer: Adam(learningRate: Float(o.double("lr")!)))
         let notes = ["seed": String(context.seed), "data": data.name,
                      "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
-        var start = TrainingState.initial(model, seed: context.seed)
-        if let bytes = FileManager.default.contents(atPath: context.partialURL.path),
-           let partial = try? Checkpoint(SafeTensors(decoding: [UInt8](bytes))),
-           partial.canContinue(spec: spec, config: config, notes: notes) {
-            start = partial.state
-            context.log("  resuming '\(context.cellName)' after epoch \(partial.state.history.count)")
-        }
+        // Before any allocation: the trainer refuses a model too large for memory.
         let trainer = try Trainer(model: model, config: config, threads: context.threads)
+        var start = TrainingState.initial(model, seed: context.seed)
+        if let bytes = FileManager.default.contents(atPath: context.partialURL.path) {
+            do {
+                let partial = try Checkpoint(SafeTensors(decoding: [UInt8](bytes)))
+                if partial.canContinue(spec: spec, config: config, notes: notes) {
+                    start = partial.state
+                    context.log("  resuming '\(context.cellName)' after epoch \(partial.state.history.count)")
+                }
+            } catch {
+                // Only a damaged file gets here (it is written atomically): start over, and say so.
+                context.log("warning: the partial checkpoint of '\(context.cellName)' is unreadable (\(error)); training from the start")
+            }
+        }
         let order = EpochOrder(count: data.count, seed: context.seed)
         let state = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: { event in
             switch event {
@@ -68,7 +75,6 @@ struct TrainDirective: Directive {
             let checkpoint = Checkpoint(spec: spec, config: config, state: state, notes: notes)
             try AtomicFile.write(try checkpoint.safetensors().encoded(), to: context.partialURL)
         })
-        context.removePartial()
         return TrainDirective.result(model: model, checkpoint: Checkpoint(spec: spec, config: config, state: state, notes: notes),
                                      images: data.count, threads: context.threads)
     }

@@ -9,8 +9,10 @@ import Foundation
 ///     <dir>/<k0k1>/<key>.entry            one cell result; <k0k1> = the key's first two hex digits
 ///     <dir>/<k0k1>/<key>.lock             empty; flock(2)'d by `withLock` (kept: deleting a lock
 ///                                         file while another process waits on it breaks exclusion)
-///     <dir>/<k0k1>/<key>.entry.corrupt-<unix seconds>   a damaged entry, moved aside by `load`
-///     <dir>/partial/<key>.safetensors     resumable partial state of a long computation
+///     <dir>/<k0k1>/<key>.entry.corrupt-<unix seconds>   a damaged entry, moved aside by `load`;
+///                                         deleted a week later, when a store is opened
+///     <dir>/partial/<key>.safetensors     resumable partial state of a long computation; deleted
+///                                         by `save` once the key's entry is written
 ///     <dir>/index/<h>.json                last run of each cell of one notebook, h = SHA-256 (hex) of
 ///                                         the notebook path's UTF-8 as the caller passes it
 ///     <dir>/index/<h>.lock                serialises read-merge-write of that index
@@ -24,9 +26,11 @@ import Foundation
 ///         48     n  payload
 ///
 /// and anything else (shorter file, other magic, length ≠ file size − 48, digest mismatch) is
-/// corrupt. Every file is written through a temp file `.<name>.tmp-<pid>-<random>` in the same
-/// directory, fsync'd and renamed over the target, so readers never see a partial file; a process
-/// killed mid-write can leave such a temp file behind. The index is JSON:
+/// corrupt. Every file is written through a temp file `.<name>.tmp-<pid>-<random hex>` in the same
+/// directory, fsync'd and renamed over the target, so readers never see a partial file. A process
+/// killed mid-write leaves its temp file behind; opening a store deletes those in the root, the
+/// shards, `partial/` and `index/` once their process is gone (or after 24 hours, as pids are
+/// reused), never a live writer's. The index is JSON:
 /// `{"notebook": <path>, "cells": {<cell name>: {"key", "seconds", "finished"}}}`, `finished` in
 /// Foundation's default Date encoding (seconds since 2001-01-01 UTC).
 public final class ResultStore: Sendable {
@@ -44,6 +48,27 @@ public final class ResultStore: Sendable {
         root = directory.path
         shownRoot = directory.relativePath
         try AtomicFile.makeDirectories(root, shown: shownRoot)
+        removeLeftovers()
+    }
+
+    /// How long a damaged entry moved aside by `load` is kept for someone to look at.
+    static let corruptLifetime = 7 * 24 * 3600
+
+    /// Deletes what killed processes and old damage left behind: stale temp files in the root,
+    /// the shards, `partial/` and `index/` (see `AtomicFile.removeStaleTemporaries`), and
+    /// moved-aside corrupt entries older than a week. One readdir per directory and a stat only
+    /// for leftovers; about 2 ms on a cache of 1,000 entries. Returns how many files were deleted.
+    @discardableResult
+    func removeLeftovers() -> Int {
+        let now = Int(time(nil))
+        var below = 0
+        let inRoot = AtomicFile.removeLeftovers(in: root, now: now, corruptMovedBefore: nil) { name in
+            let isShard = name.count == 2 && name.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            guard isShard || name.elementsEqual("partial".utf8) || name.elementsEqual("index".utf8) else { return }
+            below += AtomicFile.removeLeftovers(in: root + "/" + String(decoding: name, as: UTF8.self), now: now,
+                                                corruptMovedBefore: isShard ? now - Self.corruptLifetime : nil)
+        }
+        return inRoot + below
     }
 
     public enum Lookup: Equatable, Sendable {
@@ -80,13 +105,15 @@ public final class ResultStore: Sendable {
         access(entryPath(key), F_OK) == 0
     }
 
-    /// Writes the entry atomically, replacing any existing one.
+    /// Writes the entry atomically, replacing any existing one, then deletes the key's partial
+    /// state: only once the result is on disk, so a kill at any moment leaves one or the other.
     public func save(_ key: String, _ payload: [UInt8]) throws(StoreError) {
         let suffix = entrySuffix(key)
         var header = Self.magic
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { header += $0 }
         header += SHA256.hash(data: payload)
         try AtomicFile.write([header, payload], path: root + suffix, shown: shownRoot + suffix)
+        unlink(root + "/partial/" + key + ".safetensors")
     }
 
     /// Runs `body` holding an exclusive flock(2) on the key's lock file, opened per call so that
