@@ -174,6 +174,10 @@ private func thousands(_ n: Int) -> String {
 struct DiagnosticLog {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Bytes of YAML that may still be parsed again to place repeated keys (`parseYAML`): each
+    /// repeat costs a parse of its whole body, so without a bound a body of n repeated keys cost
+    /// n parses (3,200 repeats, 32 KB, took 16.6 s). One file's worth keeps `check` linear.
+    var yamlReparseBudget = NotebookFile.maximumBytes
 
     init(file: String) { self.file = file }
 

@@ -56,7 +56,8 @@ struct YAMLPlacement {
 }
 
 /// Parses one YAML document; nil for an empty one or when it does not parse (reported to `log`).
-/// Duplicate keys are reported at each repeat, keeping the first.
+/// Duplicate keys are reported at each repeat, keeping the first, while the file's re-parse
+/// budget lasts; past it, the next repeat alone is reported and the document is dropped.
 func parseYAML(_ text: String, at placement: YAMLPlacement, log: inout DiagnosticLog) -> YAMLValue? {
     // Yams refuses a mapping with a repeated key and names only the first occurrence. To report
     // the repeats where they are, disguise that first occurrence with a private-use character of
@@ -74,10 +75,13 @@ func parseYAML(_ text: String, at placement: YAMLPlacement, log: inout Diagnosti
             return value
         } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
             let mark = SourceLocation(line: context.mark.line, column: context.mark.column)
-            guard let key = keys.first, let retry = disguise(text, at: mark, number: disguised.count) else {
+            let cost = text.utf8.count
+            guard let key = keys.first, cost <= log.yamlReparseBudget,
+                  let retry = disguise(text, at: mark, number: disguised.count) else {
                 log.report(.duplicateKey(keys.first ?? "", firstLine: nil), at: placement.location(context.mark))
                 return nil
             }
+            log.yamlReparseBudget -= cost
             disguised[mark] = key
             text = retry
         } catch YamlError.composer(_, "but found another document", let mark, _) {
