@@ -346,17 +346,15 @@ import Testing
         }
     }
 
-    // MARK: Speed
+    // MARK: Many entries (their speed is measured in BENCHMARKS.md, not asserted here)
 
-    /// A fully cached notebook re-runs as contains + load per cell; the budget is ≪ 1 ms each.
-    @Test func smallEntryLookupsAreFast() throws {
+    /// A fully cached notebook re-runs as contains + load per cell.
+    @Test func manySmallEntriesAllHit() throws {
         try withTempDirectory { dir in
             let store = try ResultStore(directory: dir)
             let keys = (0..<50).map { testKey(UInt8($0)) }, payload = pattern(2_000)
             for key in keys { try store.save(key, payload) }
-            let start = Date()
             let hits = keys.filter { store.contains($0) && store.load($0) == .hit(payload) }.count
-            #expect(Date().timeIntervalSince(start) / Double(keys.count) < 0.001)
             #expect(hits == keys.count)
         }
     }
@@ -543,24 +541,21 @@ private final class Gauge: @unchecked Sendable {
         }
     }
 
-    /// Opening a store sweeps ~260 directories; it must stay a few milliseconds.
-    @Test func openingAStoreOfAThousandEntriesStaysFast() throws {
+    /// Opening a store sweeps ~260 directories: of 1,000 live entries and their lock files it
+    /// deletes nothing, and every entry still loads.
+    @Test func openingAStoreOfAThousandEntriesDeletesNothingLive() throws {
         try withTempDirectory { dir in
             let store = try ResultStore(directory: dir)
-            for i in 0..<1_000 {
-                let key = String(format: "%02x%062d", i % 256, i)  // spread over all 256 shards
+            let keys = (0..<1_000).map { String(format: "%02x%062d", $0 % 256, $0) }  // spread over all 256 shards
+            for (i, key) in keys.enumerated() {
                 try store.save(key, [UInt8(i & 0xFF)])
                 store.withLock(key) {}  // lock files, as real runs leave them
             }
-            var best = Double.infinity
-            for _ in 0..<5 {
-                let start = ContinuousClock.now
-                _ = try ResultStore(directory: dir)
-                let d = (ContinuousClock.now - start).components
-                best = min(best, Double(d.seconds) * 1e3 + Double(d.attoseconds) * 1e-15)
-            }
-            print("opening a store of 1,000 entries (2,000 files in 256 shards): \(String(format: "%.2f", best)) ms")
-            #expect(best < 10, "\(best) ms")
+            func files() -> Int { FileManager.default.enumerator(atPath: dir.path)!.allObjects.count }
+            let before = files()
+            let reopened = try ResultStore(directory: dir)
+            #expect(files() == before && before >= 2_000 + 256)  // entries, locks, shard directories
+            #expect(keys.enumerated().allSatisfy { reopened.load($1) == .hit([UInt8($0 & 0xFF)]) })
         }
     }
 }
