@@ -75,24 +75,40 @@ bench: build
 # FUZZ_SECONDS, or for FUZZ_INPUTS inputs when that is set. Not part of `test`. A crash, a hang
 # (an input over 1 s) or memory past 2 GB stops it and leaves the input in
 # $(FUZZ_DIR)/artifacts/<target>/; see docs/robustness.md.
-FUZZ_SECONDS ?= 60
-FUZZ_INPUTS  ?=
-FUZZ_TARGETS ?= notebook plan idx safetensors
-FUZZ_DIR     ?= .build/fuzz
-FUZZ_BIN     := $(FUZZ_DIR)/debug/latentbook-fuzz
+# FUZZ_SANITIZE=address adds AddressSanitizer and LeakSanitizer: a separate build, corpus,
+# artifacts and logs in $(FUZZ_DIR)-address (the plain build is left alone; its corpus, when there
+# is one, is read too), run with -detect_leaks=1, so an input that leaks memory or touches memory
+# it should not also stops it. swiftc keeps only the last -sanitize= it is given, and SwiftPM
+# passes one per --sanitize, so the Swift modules would get ASan without libFuzzer's coverage:
+# -Xswiftc -sanitize=fuzzer,address (after SwiftPM's) gives them both.
+FUZZ_SECONDS  ?= 60
+FUZZ_INPUTS   ?=
+FUZZ_TARGETS  ?= notebook plan idx safetensors
+FUZZ_DIR      ?= .build/fuzz
+FUZZ_SANITIZE ?=
+FUZZ_OUT      := $(FUZZ_DIR)$(if $(FUZZ_SANITIZE),-$(FUZZ_SANITIZE))
+FUZZ_BIN      := $(FUZZ_OUT)/debug/latentbook-fuzz
+FUZZ_COMMA    := ,
+FUZZ_FLAGS    := -timeout=1 -rss_limit_mb=2048$(if $(FUZZ_SANITIZE), -detect_leaks=1)
+# Allocations LeakSanitizer cannot follow but that are not leaks (each entry says why).
+FUZZ_ENV      := SWIFT_BACKTRACE=enable=no$(if $(FUZZ_SANITIZE), LSAN_OPTIONS=suppressions=$(abspath Fuzz/lsan.supp))
 fuzz: deps
-	$(SWIFT) build --package-path Fuzz --scratch-path $(abspath $(FUZZ_DIR)) --sanitize=fuzzer -Xswiftc -O
-	$(FUZZ_BIN) seeds $(FUZZ_DIR)/seeds .
+	@case "$(FUZZ_SANITIZE)" in ""|address) ;; \
+	  *) echo "FUZZ_SANITIZE must be empty or address, not '$(FUZZ_SANITIZE)'"; exit 2;; esac
+	$(SWIFT) build --package-path Fuzz --scratch-path $(abspath $(FUZZ_OUT)) --sanitize=fuzzer \
+	  $(if $(FUZZ_SANITIZE),--sanitize=$(FUZZ_SANITIZE) -Xswiftc -sanitize=fuzzer$(FUZZ_COMMA)$(FUZZ_SANITIZE) )-Xswiftc -O
+	$(if $(FUZZ_SANITIZE),ASAN_OPTIONS=detect_leaks=0 )$(FUZZ_BIN) seeds $(FUZZ_OUT)/seeds .
 	@for t in $(FUZZ_TARGETS); do \
 	  dict=Fuzz/dicts/$$t.dict; len=16384; \
 	  case $$t in notebook|plan) dict=Fuzz/dicts/notebook.dict; len=4096;; esac; \
-	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t; \
-	  echo "fuzz $$t: $(if $(FUZZ_INPUTS),$(FUZZ_INPUTS) inputs,$(FUZZ_SECONDS) s) (log: $(FUZZ_DIR)/$$t.log)"; \
-	  SWIFT_BACKTRACE=enable=no $(FUZZ_BIN) $$t $(if $(FUZZ_INPUTS),-runs=$(FUZZ_INPUTS),-max_total_time=$(FUZZ_SECONDS)) \
-	    -timeout=1 -rss_limit_mb=2048 -max_len=$$len -dict=$$dict -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t \
-	    > $(FUZZ_DIR)/$$t.log 2>&1 || { tail -40 $(FUZZ_DIR)/$$t.log; echo "fuzz $$t FAILED: see $(FUZZ_DIR)/$$t.log"; exit 1; }; \
-	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_DIR)/$$t.log; \
+	  mkdir -p $(FUZZ_OUT)/corpus/$$t $(FUZZ_OUT)/artifacts/$$t; \
+	  more=; $(if $(FUZZ_SANITIZE),[ -d $(FUZZ_DIR)/corpus/$$t ] && more=$(FUZZ_DIR)/corpus/$$t;) \
+	  echo "fuzz $$t$(if $(FUZZ_SANITIZE), ($(FUZZ_SANITIZE))): $(if $(FUZZ_INPUTS),$(FUZZ_INPUTS) inputs,$(FUZZ_SECONDS) s) (log: $(FUZZ_OUT)/$$t.log)"; \
+	  $(FUZZ_ENV) $(FUZZ_BIN) $$t $(if $(FUZZ_INPUTS),-runs=$(FUZZ_INPUTS),-max_total_time=$(FUZZ_SECONDS)) \
+	    $(FUZZ_FLAGS) -max_len=$$len -dict=$$dict -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_OUT)/artifacts/$$t/ $(FUZZ_OUT)/corpus/$$t $$more $(FUZZ_OUT)/seeds/$$t \
+	    > $(FUZZ_OUT)/$$t.log 2>&1 || { tail -40 $(FUZZ_OUT)/$$t.log; echo "fuzz $$t FAILED: see $(FUZZ_OUT)/$$t.log"; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_OUT)/$$t.log; \
 	done
 
 clean:
