@@ -34,6 +34,8 @@ public struct Plan: Sendable {
         var steps: [Step] = []
         // Over the limit the parser has said so; checking every cell would only take long.
         let checked = notebook.cells.count <= NotebookFile.maximumCells
+        // Grouped once: each cell looks up its own body's lines instead of scanning them all.
+        let parseErrorsByLine = Dictionary(grouping: parseProblems.filter { $0.severity == .error }, by: \.location.line)
         for cell in notebook.cells where checked {
             let seed = Plan.cellSeed(notebook: notebookSeed, cell: cell.name)
             guard let directive = registry[cell.directive] else { continue }  // the parser only makes cells of known directives
@@ -41,7 +43,7 @@ public struct Plan: Sendable {
             // A body the parser could not read has no options to check: its error (on a body line or,
             // for a YAML error at its end, the closing fence) says it all.
             let bodyLines = cell.bodyLocation.line ... cell.bodyLocation.line + cell.body.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
-            let bodyErrors = parseProblems.filter { $0.severity == .error && bodyLines.contains($0.location.line) }
+            let bodyErrors = bodyLines.flatMap { parseErrorsByLine[$0] ?? [] }
             if !bodyErrors.isEmpty { problems = bodyErrors } else { diagnostics += problems }
             var key: String?
             if problems.isEmpty {

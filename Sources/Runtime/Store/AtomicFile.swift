@@ -152,7 +152,7 @@ public enum AtomicFile {
     }
 
     private static func isDigit(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) }
-    private static func isLowerHex(_ c: UInt8) -> Bool { isDigit(c) || (0x61...0x66).contains(c) }
+    static func isLowerHex(_ c: UInt8) -> Bool { isDigit(c) || (0x61...0x66).contains(c) }
 }
 
 /// Returns 0 or the errno of the failed write(2).

@@ -63,7 +63,7 @@ public final class ResultStore: Sendable {
         let now = Int(time(nil))
         var below = 0
         let inRoot = AtomicFile.removeLeftovers(in: root, now: now, corruptMovedBefore: nil) { name in
-            let isShard = name.count == 2 && name.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            let isShard = name.count == 2 && name.allSatisfy(AtomicFile.isLowerHex)
             guard isShard || name.elementsEqual("partial".utf8) || name.elementsEqual("index".utf8) else { return }
             below += AtomicFile.removeLeftovers(in: root + "/" + String(decoding: name, as: UTF8.self), now: now,
                                                 corruptMovedBefore: isShard ? now - Self.corruptLifetime : nil)
@@ -113,7 +113,7 @@ public final class ResultStore: Sendable {
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { header += $0 }
         header += SHA256.hash(data: payload)
         try AtomicFile.write([header, payload], path: root + suffix, shown: shownRoot + suffix)
-        unlink(root + "/partial/" + key + ".safetensors")
+        removePartial(key)
     }
 
     /// Runs `body` holding an exclusive flock(2) on the key's lock file, opened per call so that
