@@ -2,7 +2,7 @@
 SWIFT        ?= swift
 BUILD_FLAGS  := -c release
 BIN          := .build/release/latentbook
-DEB_PACKAGES := pkg-config libopenblas-dev libcmark-dev zlib1g-dev
+DEB_PACKAGES := pkg-config libdnnl-dev libcmark-dev zlib1g-dev
 THREADS      ?= 2
 
 # Data: --data, then LATENTBOOK_DATA, then data/. On the course machines the files sit in
@@ -69,6 +69,29 @@ report-full:
 
 bench: build
 	$(BIN) bench --threads $(THREADS)
+
+# Keras side-by-side training benchmark (bench/keras/keras_bench.py): the same autoencoders, MNIST
+# images, batch and loss trained by TensorFlow/Keras on the CPU with $(THREADS) threads, to compare
+# with our engine's throughput. The first run makes a venv in $(KERAS_VENV) from PyPI (a few
+# minutes). Not part of `test`. KERAS_ARGS picks the run, e.g.
+#   make bench-keras KERAS_ARGS="--mode throughput --arch deep --steps 60"
+#   make bench-keras KERAS_ARGS="--mode faithful --epochs 3"
+KERAS_VENV ?= .build/keras-venv
+KERAS_ARGS ?= --mode throughput --arch baseline --steps 150
+.PHONY: bench-keras keras-venv bench-compare
+keras-venv:
+	@[ -f $(KERAS_VENV)/.installed ] || { rm -rf $(KERAS_VENV) && python3 -m venv $(KERAS_VENV) \
+	  && $(KERAS_VENV)/bin/pip install tensorflow-cpu==2.21.0 keras==3.15.1 numpy \
+	  && touch $(KERAS_VENV)/.installed; } || { echo "bench-keras: could not set up $(KERAS_VENV)"; exit 1; }
+bench-keras: keras-venv
+	$(KERAS_VENV)/bin/python bench/keras/keras_bench.py --threads $(THREADS) $(KERAS_ARGS)
+
+# LatentBook and Keras side by side in one run (bench/compare.py): rounds of both programs'
+# throughput alternating on each model, then the faithfulness run in both; prints the table that
+# BENCHMARKS.md records. About 10 minutes on the 2-core machines. Not part of `test`.
+COMPARE_ARGS ?=
+bench-compare: build keras-venv
+	python3 bench/compare.py --latentbook $(BIN) --python $(KERAS_VENV)/bin/python --threads $(THREADS) $(COMPARE_ARGS)
 
 # libFuzzer on the notebook parser, the planner (front matter and every cell's options), the IDX
 # reader and the safetensors/checkpoint reader, one target after the other on one core: each for

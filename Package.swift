@@ -2,9 +2,11 @@
 import PackageDescription
 
 // Kernels are plain loops over unsafe buffers; bounds and exclusivity checks there cost
-// 2–3× in the training step, so the compute modules build with them off in release.
+// 2–3× in the training step, so the compute modules build with them off in release. They are
+// compiled for AVX2 + FMA (every x86-64 CPU since 2013): the engine's own kernels (the narrow
+// transposed convolution, element-wise passes) run 1.4× faster than with the SSE2 default.
 let kernelFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-target-cpu", "haswell"], .when(configuration: .release))
 ]
 
 let package = Package(
@@ -25,11 +27,13 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian, one system-library target each.
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: kernelFlags),
+        .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: kernelFlags),
+        // The benchmark's FMA-peak probe, alone compiled for AVX-512 (called only on such CPUs).
+        .target(name: "FMAPeak", swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]),
         .target(
             name: "Datasets",
             dependencies: ["Engine", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
@@ -41,7 +45,7 @@ let package = Package(
         .target(name: "Render", dependencies: ["Engine", "Datasets", "Runtime", "Notebook", "CZlib"]),
         .executableTarget(
             name: "LatentBookCLI",
-            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render",
+            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render", "FMAPeak",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["check_safetensors.py"]),

@@ -5,7 +5,7 @@ public enum Padding: String, Codable, Hashable, Sendable, CaseIterable { case sa
 ///   big = small · stride + tap − pad
 /// A conv gathers big → small (im2col, then GEMM); a transposed conv is its adjoint and scatters
 /// small → big (GEMM, then col2im). Using one map for both is what makes them exact adjoints.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Hashable, Sendable {
     public var bigH, bigW, channels: Int  // channels of the big image (one im2col tap = `channels` floats)
     public var smallH, smallW: Int
     public var kernel, stride: Int
@@ -180,6 +180,8 @@ public struct Conv2D: Layer {
                         params: UnsafePointer<Float>, memory: LayerMemory) {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength
         let w = params, b = params + kLen * filters
+        if let k = memory.kernels.conv(g, smallChannels: filters, batch: batch),
+           k.gather(big: x, weights: w, bias: b, activation: activation, small: y) { return }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
@@ -204,6 +206,8 @@ public struct Conv2D: Layer {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength
         let w = params, dW = dParams, dB = dParams + kLen * filters
         activation.backward(y: y, dy: dy, rows: batch * rows, width: filters, dBias: dB)
+        if let k = memory.kernels.conv(g, smallChannels: filters, batch: batch),
+           k.weightGradient(big: x, small: dy, into: dW), dx.map({ k.scatter(small: dy, weights: w, big: $0) }) ?? true { return }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
@@ -255,7 +259,10 @@ public struct Conv2DTranspose: Layer {
         return [ParameterTensor(name: "kernel", shape: [k, k, filters, inputChannels], offset: 0),
                 ParameterTensor(name: "bias", shape: [filters], offset: k * k * filters * inputChannels)]
     }
-    public var scratchCount: Int { geometry.scratchCount }
+    private var narrow: NarrowTransposedConv? {
+        NarrowTransposedConv.applies(geometry) ? NarrowTransposedConv(g: geometry, inputChannels: inputChannels) : nil
+    }
+    public var scratchCount: Int { max(geometry.scratchCount, narrow?.scratchCount ?? 0) }
     public var forwardMACs: Int { geometry.rowsPerImage * geometry.rowLength * inputChannels }
 
     public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) {
@@ -269,6 +276,16 @@ public struct Conv2DTranspose: Layer {
                         params: UnsafePointer<Float>, memory: LayerMemory) {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength, cIn = inputChannels
         let w = params, b = params + kLen * cIn
+        if memory.kernels.convolutions == .oneDNN, let narrow {
+            narrow.flip(w, into: memory.scratch)
+            narrow.forward(x: x, flipped: memory.scratch, bias: b, y: y, batch: batch)
+            activation.apply(y, count: batch * g.bigCount)
+            return
+        }
+        if let k = memory.kernels.conv(g, smallChannels: cIn, batch: batch), k.scatter(small: x, weights: w, big: y) {
+            biasAndActivation(y, rows: batch * g.bigH * g.bigW, bias: b, n: filters, activation: activation)
+            return
+        }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
@@ -295,6 +312,9 @@ public struct Conv2DTranspose: Layer {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength, cIn = inputChannels
         let w = params, dW = dParams, dB = dParams + kLen * cIn
         activation.backward(y: y, dy: dy, rows: batch * g.bigH * g.bigW, width: filters, dBias: dB)
+        if let k = memory.kernels.conv(g, smallChannels: cIn, batch: batch),
+           k.weightGradient(big: dy, small: x, into: dW),
+           dx.map({ k.gather(big: dy, weights: w, bias: nil, activation: .linear, small: $0) }) ?? true { return }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)

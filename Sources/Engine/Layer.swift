@@ -7,9 +7,12 @@ public struct LayerMemory {
     public var temp: UnsafeMutablePointer<Float>
     /// Shared im2col/col2im scratch, `scratchCount` floats.
     public var scratch: UnsafeMutablePointer<Float>
+    /// The calling thread's oneDNN primitives, created once per layer shape and batch size.
+    public var kernels: KernelCache
 
-    public init(saved: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        self.saved = saved; self.temp = temp; self.scratch = scratch
+    public init(saved: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                kernels: KernelCache) {
+        self.saved = saved; self.temp = temp; self.scratch = scratch; self.kernels = kernels
     }
 }
 
@@ -58,6 +61,19 @@ extension Layer {
 func glorotUniform(_ w: UnsafeMutablePointer<Float>, count: Int, fanIn: Int, fanOut: Int, rng: inout SeededGenerator) {
     let limit = (6 / Float(fanIn + fanOut)).squareRoot()
     for i in 0..<count { w[i] = rng.uniform(-limit, limit) }
+}
+
+/// y: (rows, n) ← activation(y + b) in one pass; b: (n).
+/// Works in blocks of rows small enough to stay in L1 between the two steps.
+func biasAndActivation(_ y: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>, n: Int, activation: Activation) {
+    let block = max(1, 2048 / n)
+    var r = 0
+    while r < rows {
+        let count = min(block, rows - r)
+        addBias(y + r * n, rows: count, bias: bias, n: n)
+        activation.apply(y + r * n, count: count * n)
+        r += count
+    }
 }
 
 /// b: (n) added to every row of y: (rows, n).

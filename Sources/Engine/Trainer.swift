@@ -79,8 +79,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Data-parallel training: each step's batch is split into `threads` contiguous shards, each run
-/// start to finish by one thread in its own workspace with single-threaded GEMMs; the shard
+/// Data-parallel training: each step's batch is split into contiguous shards, an equal run of them
+/// per thread, each run start to finish by its thread in the thread's own workspace with
+/// single-threaded oneDNN calls, the thread's gradients accumulated in shard order; the threads'
 /// gradients are then summed in a fixed order and Adam takes one step. The same seed and thread
 /// count therefore give bit-identical results.
 public struct Trainer: Sendable {
@@ -90,9 +91,13 @@ public struct Trainer: Sendable {
 
     /// Refused above this many bytes of training memory (`memoryBytes`).
     public let memoryLimit: Int
+    /// oneDNN's convolutions, or the engine's own im2col path (same results to rounding).
+    public let convolutions: ConvAlgorithm
 
-    public init(model: Model, config: TrainingConfig, threads: Int, memoryLimit: Int = Trainer.defaultMemoryLimit) throws(TrainingError) {
+    public init(model: Model, config: TrainingConfig, threads: Int, memoryLimit: Int = Trainer.defaultMemoryLimit,
+                convolutions: ConvAlgorithm = .oneDNN) throws(TrainingError) {
         self.memoryLimit = memoryLimit
+        self.convolutions = convolutions
         guard config.batchSize >= 1 else { throw .invalidSetting("batch size must be at least 1, got \(config.batchSize)") }
         // Keeps the workspace sizes (batch × values per image) far from overflowing.
         guard config.batchSize <= 1 << 20 else { throw .invalidSetting("batch size must be at most 1,048,576, got \(grouped(config.batchSize))") }
@@ -110,7 +115,7 @@ public struct Trainer: Sendable {
     /// of parameters); and a checkpoint of the three at each epoch's end. Saturates instead of
     /// overflowing, so an absurd model reads as too large rather than trapping.
     public var memoryBytes: Int {
-        let capacity = (config.batchSize + threads - 1) / threads
+        let capacity = shardCapacity
         let arena = Workspace.Layout(model: model, capacity: capacity, training: true).count
         let (perThread, o1) = arena.addingReportingOverflow(model.parameterCount)
         let (threadFloats, o2) = perThread.multipliedReportingOverflow(by: threads)
@@ -119,6 +124,18 @@ public struct Trainer: Sendable {
         let (bytes, o5) = floats.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
         return o1 || o2 || o3 || o4 || o5 ? .max : bytes
     }
+
+    /// Images per shard at most: a thread works through its part of a batch in shards this small,
+    /// so that a shard's activations stay in the caches between forward and backward (measured:
+    /// 64-image shards run the baseline about 15 % slower per image than 32-image ones).
+    public static let shardLimit = 16
+
+    /// The shards a batch of `n` images is split into: a multiple of the thread count (each thread
+    /// takes an equal run of them), each of at most `shardLimit` images.
+    func shardCount(_ n: Int) -> Int { min(n, threads * ((n + threads * Trainer.shardLimit - 1) / (threads * Trainer.shardLimit))) }
+
+    /// The most images one shard holds, over every batch size up to `config.batchSize`.
+    var shardCapacity: Int { min(Trainer.shardLimit, (config.batchSize + threads - 1) / threads) }
 
     /// Half the machine's physical memory: the rest is for the data, the system and other work.
     public static let defaultMemoryLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
@@ -135,8 +152,7 @@ public struct Trainer: Sendable {
 
         BLAS.threads = 1
         let batch = config.batchSize
-        let shardCapacity = (batch + threads - 1) / threads
-        let workspaces = (0..<threads).map { _ in Workspace(model: model, capacity: shardCapacity, training: true) }
+        let workspaces = (0..<threads).map { _ in Workspace(model: model, capacity: shardCapacity, training: true, convolutions: convolutions) }
         let steps = (data.count + batch - 1) / batch
         var state = state
         let clock = ContinuousClock()
@@ -151,23 +167,26 @@ public struct Trainer: Sendable {
             var lossSum = 0.0
             for s in 0..<steps {
                 let lo = s * batch, hi = min(lo + batch, data.count), n = hi - lo
-                let shards = min(threads, n)
+                let shards = shardCount(n), workers = min(threads, shards)
                 let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shards)
                 defer { losses.deallocate() }
                 state.params.withUnsafeBufferPointer { p in
                     let params = p.baseAddress!
-                    parallelFor(shards) { t in
-                        let a = lo + n * t / shards, b = lo + n * (t + 1) / shards
+                    parallelFor(workers) { t in
                         let ws = workspaces[t]
-                        ws.loadInput(count: b - a) { data.fill(indices[a..<b], into: $0) }
-                        losses[t] = ws.trainStep(model, loss: config.loss, params: params, batch: b - a, batchTotal: n)
+                        for shard in (shards * t / workers)..<(shards * (t + 1) / workers) {
+                            let a = lo + n * shard / shards, b = lo + n * (shard + 1) / shards
+                            ws.loadInput(count: b - a) { data.fill(indices[a..<b], into: $0) }
+                            losses[shard] = ws.trainStep(model, loss: config.loss, params: params, batch: b - a, batchTotal: n,
+                                                         accumulate: shard > shards * t / workers)
+                        }
                     }
                 }
                 let batchLoss = losses.reduce(0, +)
                 guard batchLoss.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: s + 1, loss: batchLoss) }
                 lossSum += batchLoss
                 state.step += 1
-                applyUpdate(&state, workspaces: workspaces[..<shards])
+                applyUpdate(&state, workspaces: workspaces[..<workers])
 
                 let elapsed = seconds(clock.now - epochStart)
                 let rate = Double(hi) / max(elapsed, 1e-9)
@@ -217,7 +236,8 @@ public struct Trainer: Sendable {
     }
 }
 
-func seconds(_ d: Duration) -> Double {
+/// A duration in seconds.
+public func seconds(_ d: Duration) -> Double {
     let c = d.components
     return Double(c.seconds) + Double(c.attoseconds) * 1e-18
 }

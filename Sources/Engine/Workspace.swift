@@ -11,7 +11,11 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     let saved: [Int]
     let temp, scratch, gradA, gradB: Int
 
-    init(model: Model, capacity: Int, training: Bool) {
+    /// This workspace's oneDNN primitives (one workspace per thread, so one cache per thread).
+    let kernels: KernelCache
+
+    init(model: Model, capacity: Int, training: Bool, convolutions: ConvAlgorithm = .oneDNN) {
+        kernels = KernelCache(convolutions: convolutions)
         let layout = Layout(model: model, capacity: capacity, training: training)
         self.capacity = capacity
         (input, activations, saved, temp, scratch, gradA, gradB) =
@@ -42,7 +46,7 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     }
 
     func memory(_ base: UnsafeMutablePointer<Float>, layer i: Int) -> LayerMemory {
-        LayerMemory(saved: base + saved[i], temp: base + temp, scratch: base + scratch)
+        LayerMemory(saved: base + saved[i], temp: base + temp, scratch: base + scratch, kernels: kernels)
     }
 
     /// Runs layers[range] on `batch` samples already in the input buffer; returns the offset of the output.
@@ -58,14 +62,16 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     }
 
     /// One training pass over `batch` samples in the input buffer: forward, loss against the input
-    /// itself, backward into `grads` (zeroed first). Returns the shard's share of the batch loss.
-    func trainStep(_ model: Model, loss: Loss, params: UnsafePointer<Float>, batch: Int, batchTotal: Int) -> Double {
+    /// itself, backward into `grads` (zeroed first unless `accumulate`). Returns the shard's share
+    /// of the batch loss.
+    func trainStep(_ model: Model, loss: Loss, params: UnsafePointer<Float>, batch: Int, batchTotal: Int,
+                   accumulate: Bool = false) -> Double {
         let n = model.layers.count
         let scale = 1 / Float(batchTotal * model.spec.input[2])
         return arena.withUnsafeMutableBufferPointer { arenaBuffer in
             grads.withUnsafeMutableBufferPointer { gradBuffer in
                 let base = arenaBuffer.baseAddress!, dParams = gradBuffer.baseAddress!
-                dParams.update(repeating: 0, count: gradBuffer.count)
+                if !accumulate { dParams.update(repeating: 0, count: gradBuffer.count) }
                 let out = forward(model, 0..<n, base: base, params: params, batch: batch)
                 var dy = gradA, dx = gradB
                 let value = loss.forwardBackward(logits: base + out, target: base + input, count: batch * model.inputCount,
@@ -81,6 +87,10 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
                 return value
             }
         }
+    }
+
+    func withArena<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        arena.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
 
     /// Copies `batch` samples into the input buffer through `fill`.

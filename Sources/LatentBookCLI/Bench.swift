@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Engine
+import FMAPeak
 import Foundation
 
 /// `make bench`: the figures BENCHMARKS.md records, measured on this machine.
@@ -14,13 +15,19 @@ struct Bench: ParsableCommand {
     var data: String?
     @Option(help: "Architectures whose throughput to measure.")
     var archs = "baseline,deep"
-    @Option(help: "Timed training steps (batch 128) per architecture.")
+    @Option(help: "Training steps (batch 128) per architecture; the first two are not timed.")
     var steps = 150
+    @Option(help: "Convolutions: oneDNN (its primitives) or im2col (the engine's own im2col + GEMM).")
+    var conv: String = "oneDNN"
+    @Option(help: "Images per layer in the per-layer table (one thread's shard); 0 skips the table.")
+    var layerBatch = Trainer.shardLimit
     @Option(help: "Epochs of the faithfulness run (baseline, 70,000 images, batch 128); 0 skips it.")
     var faithfulEpochs = 3
 
     /// Keras 3 on TensorFlow, same model, data and batch (from the engine issue): epochs 1–3.
     static let kerasLosses = [194.3, 158.9, 152.2]
+
+    private var algorithm: ConvAlgorithm { ConvAlgorithm(rawValue: conv) ?? .oneDNN }
 
     func run() throws {
         try reportingErrors {
@@ -28,42 +35,77 @@ struct Bench: ParsableCommand {
             print("command: latentbook bench --threads \(threads) --steps \(steps) --faithful-epochs \(faithfulEpochs)\n")
 
             let one = sgemmRate(threads: 1), many = sgemmRate(threads: threads)
-            print("OpenBLAS kernels: \(BLAS.coreName)")
-            print("sgemm 2048³: \(formatFixed(one, 1)) GFLOP/s on 1 thread, \(formatFixed(many, 1)) GFLOP/s on \(threads) threads\n")
+            print("oneDNN \(OneDNN.version), dispatching to \(BLAS.coreName)")
+            print("sgemm 2048³: \(formatFixed(one, 1)) GFLOP/s on 1 thread, \(formatFixed(many, 1)) GFLOP/s on \(threads) threads")
+            let peak = fmaPeak(threads: threads)
+            if let peak { print("FMA peak (12 chains of 512-bit FMAs a thread): \(formatFixed(peak, 1)) GFLOP/s on \(threads) threads") }
+            print("")
 
             let dir = try DataDirectory.resolve(explicit: data)
             let all = try ImageSet.load(.mnist, split: .all, from: dir)
-            print("| model | FLOPs/img (train) | images/s | s per 70k epoch | GFLOP/s | efficiency vs \(threads)-thread sgemm |")
-            print("|---|---:|---:|---:|---:|---:|")
+            var results: [String] = []
+            print("| model | FLOPs/img (train) | images/s | median step (images/s) | s per 70k epoch | GFLOP/s | of sgemm | of FMA peak |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
             for arch in archs.split(separator: ",").map(String.init) {
                 let model = try Model.preset(arch, input: [28, 28, 1], latent: 2)
-                let rate = try throughput(model, data: all)
+                let (rate, median) = try throughput(model, data: all)
                 let gflops = rate * Double(model.trainingFLOPsPerSample) / 1e9
-                print("| \(arch) | \(formatFixed(Double(model.trainingFLOPsPerSample) / 1e6, 1)) M | \(grouped(Int(rate))) | "
-                      + "\(formatFixed(70_000 / rate, 1)) | \(formatFixed(gflops, 1)) | \(formatFixed(gflops / many, 2)) |")
+                print("| \(arch) | \(formatFixed(Double(model.trainingFLOPsPerSample) / 1e6, 1)) M | \(grouped(Int(rate))) | \(grouped(Int(median))) | "
+                      + "\(formatFixed(70_000 / rate, 1)) | \(formatFixed(gflops, 1)) | \(formatFixed(gflops / many, 2)) | "
+                      + "\(peak.map { formatFixed(gflops / $0, 2) } ?? "–") |")
+                results.append("RESULT arch=\(arch) images_per_s=\(formatFixed(rate, 1)) median_images_per_s=\(formatFixed(median, 1)) "
+                               + "steps=\(steps) batch=128 threads=\(threads)")
                 fflush(nil)
+            }
+            print(""); results.forEach { print($0) }
+            for arch in archs.split(separator: ",").map(String.init) where layerBatch > 0 {
+                try layerTable(try Model.preset(arch, input: [28, 28, 1], latent: 2), arch: arch)
             }
             if faithfulEpochs > 0 { try faithful(all) }
             print("\npeak resident memory: \(formatFixed(Double(peakResidentBytes()) / 1_048_576, 0)) MiB")
         }
     }
 
-    /// Images/s over `steps` batches of 128, after a short warm-up (page faults, BLAS buffers).
-    private func throughput(_ model: Model, data: ImageSet) throws -> Double {
-        let warm = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128), threads: threads)
-        _ = try warm.train(data: data.prefix(128 * 3), from: .initial(model, seed: 0), order: { _ in Array(0..<384) })
+    /// Steady-state images/s over `steps` batches of 128, as the Keras benchmark measures it:
+    /// from the end of step 2 to the end of the last (the first steps create oneDNN's primitives
+    /// and touch fresh pages); and the median of the per-step rates, which a noisy machine moves less.
+    private func throughput(_ model: Model, data: ImageSet) throws -> (mean: Double, median: Double) {
+        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128), threads: threads, convolutions: algorithm)
         let timed = data.prefix(128 * steps)
-        let state = try warm.train(data: timed, from: .initial(model, seed: 0), order: EpochOrder(count: timed.count, seed: 0).permutation(epoch:))
-        return state.history[0].imagesPerSecond
+        let clock = ContinuousClock()
+        var ends: [ContinuousClock.Instant] = []
+        _ = try trainer.train(data: timed, from: .initial(model, seed: 0), order: EpochOrder(count: timed.count, seed: 0).permutation(epoch:),
+                              progress: { if case .step = $0 { ends.append(clock.now) } })
+        let warm = 2
+        let perStep = zip(ends.dropFirst(warm - 1), ends.dropFirst(warm)).map { seconds($1 - $0) }.sorted()
+        let mean = Double(128 * (steps - warm)) / seconds(ends[steps - 1] - ends[warm - 1])
+        return (mean, 128 / perStep[perStep.count / 2])
+    }
+
+    /// Where one thread's time goes: each layer on a shard of 64 (half a batch of 128).
+    private func layerTable(_ model: Model, arch: String) throws {
+        print("\n\(arch), per layer, one thread, \(layerBatch) images (best of 20):\n")
+        print("| # | layer | output | forward ms | GFLOP/s | backward ms | GFLOP/s | implementation |")
+        print("|---:|---|---|---:|---:|---:|---:|---|")
+        var total = 0.0
+        for t in model.profileLayers(batch: layerBatch, convolutions: algorithm) {
+            total += t.forward + t.backward
+            print("| \(t.index) | \(t.typeName) | \(t.outputShape.map(String.init).joined(separator: "×")) | "
+                  + "\(formatFixed(t.forward * 1e3, 3)) | \(formatFixed(t.forwardGFLOPs, 0)) | \(formatFixed(t.backward * 1e3, 3)) | "
+                  + "\(formatFixed(t.backwardGFLOPs, 0)) | \(t.implementation.isEmpty ? "engine" : t.implementation) |")
+        }
+        print("\nsum of layers: \(formatFixed(total * 1e3, 2)) ms per \(layerBatch) images = \(grouped(Int(Double(layerBatch) / total))) images/s on one thread")
     }
 
     private func faithful(_ all: ImageSet) throws {
         print("\nfaithfulness: baseline, latent 2, BCE, \(grouped(all.count)) images, batch 128, seed 0, \(threads) threads")
         let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
-        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: faithfulEpochs, batchSize: 128), threads: threads)
+        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: faithfulEpochs, batchSize: 128), threads: threads,
+                                  convolutions: algorithm)
         let progress = ProgressPrinter()
         let state = try trainer.train(data: all, from: .initial(model, seed: 0),
                                       order: EpochOrder(count: all.count, seed: 0).permutation(epoch:), progress: progress.handle)
+        for r in state.history { print("EPOCH \(r.epoch) loss=\(formatFixed(r.loss, 4)) seconds=\(formatFixed(r.seconds, 2))") }
         print("\n| epoch | ours | Keras | difference | seconds |")
         print("|---:|---:|---:|---:|---:|")
         var worst = 0.0
@@ -78,6 +120,21 @@ struct Bench: ParsableCommand {
     }
 }
 
+/// The FMA peak on `threads` threads (best of three), or nil where the CPU has no AVX-512.
+private func fmaPeak(threads: Int) -> Double? {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          info.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") })
+    else { return nil }
+    let rates = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
+    defer { rates.deallocate() }
+    var best = 0.0
+    for _ in 0..<3 {
+        parallelFor(threads) { t in rates[t] = FMAPeak.run(iterations: 20_000_000, seed: Float(t + 1)).gflops }
+        best = max(best, rates.reduce(0, +))
+    }
+    return best
+}
+
 private func sgemmRate(threads: Int, n: Int = 2048, repeats: Int = 5) -> Double {
     var rng = SeededGenerator(seed: 1)
     let a = (0..<(n * n)).map { _ in rng.uniform(-1, 1) }, b = (0..<(n * n)).map { _ in rng.uniform(-1, 1) }
@@ -89,8 +146,7 @@ private func sgemmRate(threads: Int, n: Int = 2048, repeats: Int = 5) -> Double 
     once()
     let clock = ContinuousClock()
     let t = clock.measure { for _ in 0..<repeats { once() } }
-    let secs = Double(t.components.seconds) + Double(t.components.attoseconds) * 1e-18
-    return 2 * Double(n * n * n) * Double(repeats) / secs / 1e9
+    return 2 * Double(n * n * n) * Double(repeats) / seconds(t) / 1e9
 }
 
 func peakResidentBytes() -> Int {

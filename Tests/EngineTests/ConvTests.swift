@@ -20,13 +20,23 @@ let convCases: [ConvCase] = [
     ConvCase(h: 4, w: 6, c: 5, filters: 2, kernel: 1, stride: 1, padding: .same),
     ConvCase(h: 5, w: 5, c: 3, filters: 2, kernel: 1, stride: 2, padding: .valid),
     ConvCase(h: 64, w: 64, c: 16, filters: 4, kernel: 3, stride: 1, padding: .same, batch: 3),
+    // The presets' shapes: oneDNN's primitives at the sizes training uses; the image layers
+    // (32 → 1 and 32 → 3 channels, stride 1) take the narrow transposed kernel forward.
+    ConvCase(h: 14, w: 14, c: 32, filters: 64, kernel: 3, stride: 2, padding: .same, batch: 2),
+    ConvCase(h: 7, w: 7, c: 64, filters: 128, kernel: 3, stride: 1, padding: .same, batch: 2),
+    ConvCase(h: 28, w: 28, c: 32, filters: 1, kernel: 3, stride: 1, padding: .same, batch: 2),
+    ConvCase(h: 9, w: 6, c: 20, filters: 3, kernel: 5, stride: 1, padding: .valid, batch: 2),
+    ConvCase(h: 5, w: 4, c: 17, filters: 2, kernel: 3, stride: 1, padding: .same, batch: 2),
 ]
 
-@Test("Conv2D im2col + GEMM equals the direct loops", arguments: convCases)
-func conv2dMatchesReference(_ k: ConvCase) {
+/// Every case on every path: oneDNN (with its fallbacks) and the engine's own im2col + GEMM.
+let convPaths: [(ConvCase, ConvAlgorithm)] = convCases.flatMap { c in ConvAlgorithm.allCases.map { (c, $0) } }
+
+@Test("Conv2D equals the direct loops", arguments: convPaths)
+func conv2dMatchesReference(_ k: ConvCase, _ path: ConvAlgorithm) {
     var rng = SeededGenerator(seed: 11)
     let layer = Conv2D(inputShape: [k.h, k.w, k.c], filters: k.filters, kernel: k.kernel, stride: k.stride, padding: k.padding)
-    let harness = LayerHarness(layer: layer, batch: k.batch)
+    let harness = LayerHarness(layer: layer, batch: k.batch, convolutions: path)
     let x = randomArray(k.batch * layer.inputCount, &rng)
     let params = harness.randomParams(&rng)
     let nW = k.kernel * k.kernel * k.c * k.filters
@@ -42,11 +52,11 @@ func conv2dMatchesReference(_ k: ConvCase) {
     #expect(maxRelativeError(Array(dParams[nW...]), ref.db) < 1e-5)
 }
 
-@Test("Conv2DTranspose GEMM + col2im equals the direct loops", arguments: convCases)
-func transposedMatchesReference(_ k: ConvCase) {
+@Test("Conv2DTranspose equals the direct loops", arguments: convPaths)
+func transposedMatchesReference(_ k: ConvCase, _ path: ConvAlgorithm) {
     var rng = SeededGenerator(seed: 12)
     let layer = Conv2DTranspose(inputShape: [k.h, k.w, k.c], filters: k.filters, kernel: k.kernel, stride: k.stride, padding: k.padding)
-    let harness = LayerHarness(layer: layer, batch: k.batch)
+    let harness = LayerHarness(layer: layer, batch: k.batch, convolutions: path)
     let x = randomArray(k.batch * layer.inputCount, &rng)
     let params = harness.randomParams(&rng)
     let nW = k.kernel * k.kernel * k.c * k.filters
@@ -60,6 +70,17 @@ func transposedMatchesReference(_ k: ConvCase) {
     #expect(maxRelativeError(dx, ref.dx) < 1e-5)
     #expect(maxRelativeError(Array(dParams[..<nW]), ref.dw) < 1e-5)
     #expect(maxRelativeError(Array(dParams[nW...]), ref.db) < 1e-5)
+}
+
+/// The oneDNN path is really oneDNN: each preset convolution gets jit primitives. (The geometry
+/// oneDNN cannot express, negative padding, falls back to im2col: the 1×1 stride-2 `valid` case.)
+@Test func presetConvolutionsRunOnOneDNN() throws {
+    let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
+    let timings = model.profileLayers(batch: 2, repeats: 1)
+    for t in timings where t.typeName.hasPrefix("Conv2D") {
+        #expect(t.implementation.contains("forward") && t.implementation.contains("backward-weights"), "\(t.index): \(t.implementation)")
+        #expect(t.implementation.contains("jit") || t.implementation.contains("brg"), "\(t.index): \(t.implementation)")
+    }
 }
 
 @Test func theLargeCaseReallyRunsInSeveralChunks() {

@@ -4,6 +4,8 @@ import Engine
 struct LayerHarness {
     let layer: any Layer
     let batch: Int
+    /// Which convolution path runs (oneDNN's primitives by default, as in training).
+    var convolutions: ConvAlgorithm = .oneDNN
 
     private func withMemory<R>(_ body: (LayerMemory) -> R) -> R {
         var saved = [Float](repeating: 0, count: max(1, batch * layer.savedCount))
@@ -12,7 +14,8 @@ struct LayerHarness {
         return saved.withUnsafeMutableBufferPointer { s in
             temp.withUnsafeMutableBufferPointer { t in
                 scratch.withUnsafeMutableBufferPointer { c in
-                    body(LayerMemory(saved: s.baseAddress!, temp: t.baseAddress!, scratch: c.baseAddress!))
+                    body(LayerMemory(saved: s.baseAddress!, temp: t.baseAddress!, scratch: c.baseAddress!,
+                                     kernels: KernelCache(convolutions: convolutions)))
                 }
             }
         }

@@ -70,6 +70,23 @@ func trainingReducesLoss(_ arch: String) throws {
     #expect(abs(c.history.last!.loss - a.history.last!.loss) < 1e-3 * a.history.last!.loss)
 }
 
+/// A batch larger than threads × `Trainer.shardLimit` is worked through in several shards per
+/// thread, gradients accumulated: the same training as one thread, and as the im2col path.
+@Test func severalShardsPerThreadAndBothConvolutionPathsAgree() throws {
+    let data = Blobs(count: 200)
+    let model = try Model.preset("baseline", input: [12, 12, 1], latent: 2)
+    let batch = 4 * Trainer.shardLimit + 5
+    func run(_ threads: Int, _ path: ConvAlgorithm = .oneDNN) throws -> TrainingState {
+        try Trainer(model: model, config: TrainingConfig(epochs: 2, batchSize: batch), threads: threads, convolutions: path)
+            .train(data: data, from: .initial(model, seed: 9), order: shuffled(data.count, seed: 9))
+    }
+    let a = try run(2), b = try run(2)
+    #expect(a.params == b.params)
+    for other in [try run(1), try run(2, .im2col), try run(3, .im2col)] {
+        for (x, y) in zip(other.history, a.history) { #expect(abs(x.loss - y.loss) < 1e-4 * y.loss, "\(x.loss) vs \(y.loss)") }
+    }
+}
+
 @Test func resumingFromAnEpochCheckpointIsExact() throws {
     let data = Blobs(count: 90)
     let model = try Model.preset("baseline", input: [12, 12, 1], latent: 2)
@@ -156,9 +173,12 @@ func trainingReducesLoss(_ arch: String) throws {
     #expect(throws: TrainingError.invalidSetting("batch size must be at most 1,048,576, got 2,000,000")) {
         try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 2_000_000), threads: 2)
     }
-    // Activations grow with the batch; the parameters' share does not.
-    let double = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 256), threads: 2)
-    #expect(double.memoryBytes > bytes && double.memoryBytes < 2 * bytes)
+    // Activations grow with the shard, the parameters' share does not; past threads × shardLimit
+    // images a batch only adds shards, not memory.
+    func bytesFor(_ batch: Int) throws -> Int { try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: batch), threads: 2).memoryBytes }
+    let small = try bytesFor(Trainer.shardLimit), twice = try bytesFor(2 * Trainer.shardLimit)
+    #expect(twice > small && twice < 2 * small)
+    #expect(try bytesFor(2 * Trainer.shardLimit) == bytes && bytesFor(4096) == bytes)
     #expect("\(TrainingError.tooLarge(bytes: 531_502_202_880, limit: 12 << 30, batch: 8192))"
             == "training this model with batch 8192 needs about 495.00 GB of memory, more than the 12.00 GB allowed "
             + "(half of this machine's memory); use fewer filters or units, or a smaller batch")
