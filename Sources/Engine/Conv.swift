@@ -262,7 +262,26 @@ public struct Conv2DTranspose: Layer {
     private var narrow: NarrowTransposedConv? {
         NarrowTransposedConv.applies(geometry) ? NarrowTransposedConv(g: geometry, inputChannels: inputChannels) : nil
     }
-    public var scratchCount: Int { max(geometry.scratchCount, narrow?.scratchCount ?? 0) }
+    public var scratchCount: Int { max(geometry.scratchCount, narrow?.scratchCount ?? 0, flippedConv == nil ? 0 : parameterCount) }
+
+    /// At stride 1 (and more than `NarrowTransposedConv.maxFilters` filters): the ordinary
+    /// convolution from this layer's input to its output that computes the same thing, with
+    /// padding k − 1 − pad.
+    private var flippedConv: ConvGeometry? {
+        let g = geometry, k = g.kernel
+        guard g.stride == 1, narrow == nil, g.padTop <= k - 1, g.padLeft <= k - 1 else { return nil }
+        return ConvGeometry(bigH: g.smallH, bigW: g.smallW, channels: inputChannels, smallH: g.bigH, smallW: g.bigW,
+                            kernel: k, stride: 1, padTop: k - 1 - g.padTop, padLeft: k - 1 - g.padLeft)
+    }
+
+    // w: (k, k, F, C) → (k, k, C, F) turned by 180°: HWIO of the flipped convolution
+    private func flipKernel(_ w: UnsafePointer<Float>, into wf: UnsafeMutablePointer<Float>) {
+        let k = geometry.kernel, f = filters, c = inputChannels
+        for ky in 0..<k { for kx in 0..<k {
+            let src = w + ((k - 1 - ky) * k + (k - 1 - kx)) * f * c, dst = wf + (ky * k + kx) * c * f
+            for o in 0..<f { for i in 0..<c { dst[i * f + o] = src[o * c + i] } }
+        } }
+    }
     public var forwardMACs: Int { geometry.rowsPerImage * geometry.rowLength * inputChannels }
 
     public func initialize(_ params: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) {
@@ -281,6 +300,14 @@ public struct Conv2DTranspose: Layer {
             narrow.forward(x: x, flipped: memory.scratch, bias: b, y: y, batch: batch)
             activation.apply(y, count: batch * g.bigCount)
             return
+        }
+        if let flipped = flippedConv, memory.kernels.convolutions == .oneDNN,
+           let k = memory.kernels.conv(flipped, smallChannels: filters, batch: batch) {
+            // At stride 1 the transposed convolution is a convolution with the kernel turned by
+            // 180° and its in/out axes swapped: oneDNN's forward kernels, bias and activation fused.
+            let wf = memory.scratch
+            flipKernel(w, into: wf)
+            if k.gather(big: x, weights: wf, bias: b, activation: activation, small: y) { return }
         }
         if let k = memory.kernels.conv(g, smallChannels: cIn, batch: batch), k.scatter(small: x, weights: w, big: y) {
             biasAndActivation(y, rows: batch * g.bigH * g.bigW, bias: b, n: filters, activation: activation)

@@ -27,6 +27,10 @@ let convCases: [ConvCase] = [
     ConvCase(h: 28, w: 28, c: 32, filters: 1, kernel: 3, stride: 1, padding: .same, batch: 2),
     ConvCase(h: 9, w: 6, c: 20, filters: 3, kernel: 5, stride: 1, padding: .valid, batch: 2),
     ConvCase(h: 5, w: 4, c: 17, filters: 2, kernel: 3, stride: 1, padding: .same, batch: 2),
+    // Stride-1 transposed convolutions with more filters run as flipped ordinary convolutions.
+    ConvCase(h: 6, w: 5, c: 3, filters: 6, kernel: 3, stride: 1, padding: .valid, batch: 2),
+    ConvCase(h: 5, w: 6, c: 4, filters: 5, kernel: 2, stride: 1, padding: .same, batch: 2),
+    ConvCase(h: 28, w: 28, c: 64, filters: 32, kernel: 3, stride: 1, padding: .same, batch: 2),
 ]
 
 /// Every case on every path: oneDNN (with its fallbacks) and the engine's own im2col + GEMM.
