@@ -296,11 +296,12 @@ final class ConvKernels {
         return true
     }
 
-    /// The implementations oneDNN chose, for the benchmark's per-layer table.
+    /// The implementations oneDNN chose, named by the oneDNN primitive (a transposed layer's
+    /// forward is "conv bwd-data", its dx "conv fwd"), for the benchmark's per-layer table.
     var implementations: String {
-        var parts = gathers.map { "forward\($0.key.bias ? "+bias" : "")\($0.key.activation == .linear ? "" : "+" + $0.key.activation.rawValue) \($0.value.primitive.implementation)" }.sorted()
-        if let s = scatterKernel { parts.append("backward-data \(s.primitive.implementation)") }
-        if let g = gradientKernel { parts.append("backward-weights \(g.primitive.implementation)") }
+        var parts = gathers.map { "conv fwd\($0.key.bias ? "+bias" : "")\($0.key.activation == .linear ? "" : "+" + $0.key.activation.rawValue) \($0.value.primitive.implementation)" }.sorted()
+        if let s = scatterKernel { parts.append("conv bwd-data \(s.primitive.implementation)") }
+        if let g = gradientKernel { parts.append("conv bwd-weights \(g.primitive.implementation)") }
         return parts.joined(separator: ", ")
     }
 }

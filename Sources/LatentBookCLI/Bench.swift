@@ -155,11 +155,18 @@ func peakResidentBytes() -> Int {
     return usage.ru_maxrss * 1024  // Linux reports KiB
 }
 
+/// "AMD EPYC (family 26, model 2)": the model name alone does not tell a Zen 4 from a Zen 5.
 private func cpuModel() -> String {
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-          let name = line.split(separator: ":", maxSplits: 1).last else { return "unknown CPU" }
-    return name.trimmingCharacters(in: .whitespaces)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+    let lines = info.split(separator: "\n")
+    func field(_ name: String) -> String? {
+        guard let line = lines.first(where: { $0.hasPrefix(name) && $0.dropFirst(name.count).first.map({ $0 == " " || $0 == "\t" || $0 == ":" }) == true }),
+              let value = line.split(separator: ":", maxSplits: 1).last else { return nil }
+        return value.trimmingCharacters(in: .whitespaces)
+    }
+    let name = field("model name") ?? "unknown CPU"
+    guard let family = field("cpu family"), let model = field("model") else { return name }
+    return "\(name) (family \(family), model \(model))"
 }
 
 private func isoDate() -> String {

@@ -82,7 +82,7 @@ func transposedMatchesReference(_ k: ConvCase, _ path: ConvAlgorithm) {
     let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
     let timings = model.profileLayers(batch: 2, repeats: 1)
     for t in timings where t.typeName.hasPrefix("Conv2D") {
-        #expect(t.implementation.contains("forward") && t.implementation.contains("backward-weights"), "\(t.index): \(t.implementation)")
+        #expect(t.implementation.contains("conv fwd") && t.implementation.contains("conv bwd-weights"), "\(t.index): \(t.implementation)")
         #expect(t.implementation.contains("jit") || t.implementation.contains("brg"), "\(t.index): \(t.implementation)")
     }
 }

@@ -21,6 +21,9 @@ let layerCases: [LayerCase] = [
     LayerCase(label: "Conv2DTranspose 3x3 s1 same relu") { Conv2DTranspose(inputShape: [4, 4, 2], filters: 3, kernel: 3, stride: 1, activation: .relu) },
     LayerCase(label: "Conv2DTranspose 3x3 s2 valid sigmoid") { Conv2DTranspose(inputShape: [3, 3, 2], filters: 2, kernel: 3, stride: 2, padding: .valid, activation: .sigmoid) },
     LayerCase(label: "Conv2DTranspose 1x1 s1 pointwise tanh") { Conv2DTranspose(inputShape: [3, 3, 4], filters: 2, kernel: 1, activation: .tanh) },
+    // More filters than the narrow kernel takes: at stride 1 forward runs as the flipped convolution.
+    LayerCase(label: "Conv2DTranspose 3x3 s1 same leaky_relu, 6 filters") { Conv2DTranspose(inputShape: [4, 3, 2], filters: 6, kernel: 3, stride: 1, activation: .leakyRelu) },
+    LayerCase(label: "Conv2DTranspose 2x2 s1 valid sigmoid, 5 filters") { Conv2DTranspose(inputShape: [3, 4, 3], filters: 5, kernel: 2, stride: 1, padding: .valid, activation: .sigmoid) },
     LayerCase(label: "Dense linear") { Dense(inputs: 7, units: 5) },
     LayerCase(label: "Dense relu") { Dense(inputs: 6, units: 4, activation: .relu) },
     LayerCase(label: "Dense sigmoid") { Dense(inputs: 5, units: 3, activation: .sigmoid) },

@@ -197,45 +197,36 @@ def finish_isa_probe(proc):
 # Models (imported lazily: TensorFlow must be configured before it runs anything)
 
 
+# (filters, strides) of each 3x3 "same" ReLU convolution: encoder Conv2D, decoder Conv2DTranspose.
+# baseline is the Keras VAE example's encoder/decoder (z_mean becomes the latent code); deep adds a
+# 128-filter stage on each side.
+ARCHITECTURES = {
+    "baseline": {"encoder": [(32, 2), (64, 2)], "grid": (7, 7, 64), "decoder": [(64, 2), (32, 2)]},
+    "deep": {"encoder": [(32, 2), (64, 2), (128, 1)], "grid": (7, 7, 128), "decoder": [(128, 2), (64, 2), (32, 1)]},
+}
+
+
 def build_models(keras, layers, arch, latent_dim=2):
     """Returns (encoder, decoder) as functional models."""
-    inputs = keras.Input(shape=(28, 28, 1))
-    if arch == "baseline":
-        # The Keras VAE example's encoder/decoder; z_mean becomes the latent code.
-        x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(inputs)
-        x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
-        x = layers.Flatten()(x)
-        x = layers.Dense(16, activation="relu")(x)
-        z = layers.Dense(latent_dim)(x)
-        encoder = keras.Model(inputs, z, name="encoder")
-
-        latent = keras.Input(shape=(latent_dim,))
-        y = layers.Dense(7 * 7 * 64, activation="relu")(latent)
-        y = layers.Reshape((7, 7, 64))(y)
-        y = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(y)
-        y = layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(y)
-        out = layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="sigmoid")(y)
-        decoder = keras.Model(latent, out, name="decoder")
-    elif arch == "deep":
-        x = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(inputs)
-        x = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
-        x = layers.Conv2D(128, 3, strides=1, padding="same", activation="relu")(x)
-        x = layers.Flatten()(x)
-        x = layers.Dense(16, activation="relu")(x)
-        z = layers.Dense(latent_dim)(x)
-        encoder = keras.Model(inputs, z, name="encoder")
-
-        latent = keras.Input(shape=(latent_dim,))
-        y = layers.Dense(7 * 7 * 128, activation="relu")(latent)
-        y = layers.Reshape((7, 7, 128))(y)
-        y = layers.Conv2DTranspose(128, 3, strides=2, padding="same", activation="relu")(y)
-        y = layers.Conv2DTranspose(64, 3, strides=2, padding="same", activation="relu")(y)
-        y = layers.Conv2DTranspose(32, 3, strides=1, padding="same", activation="relu")(y)
-        out = layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="sigmoid")(y)
-        decoder = keras.Model(latent, out, name="decoder")
-    else:
+    if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}")
-    return encoder, decoder
+    spec = ARCHITECTURES[arch]
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    for filters, strides in spec["encoder"]:
+        x = layers.Conv2D(filters, 3, strides=strides, padding="same", activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(16, activation="relu")(x)
+    encoder = keras.Model(inputs, layers.Dense(latent_dim)(x), name="encoder")
+
+    latent = keras.Input(shape=(latent_dim,))
+    h, w, c = spec["grid"]
+    y = layers.Dense(h * w * c, activation="relu")(latent)
+    y = layers.Reshape((h, w, c))(y)
+    for filters, strides in spec["decoder"]:
+        y = layers.Conv2DTranspose(filters, 3, strides=strides, padding="same", activation="relu")(y)
+    out = layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="sigmoid")(y)
+    return encoder, keras.Model(latent, out, name="decoder")
 
 
 def make_autoencoder_class(keras, ops, tf):
