@@ -104,7 +104,8 @@ extension ReportDocument {
         let g = ImageGridRender.geometry(grid, scale: 2, gap: 2)
         let png = images.png(key: key) { ImageGridRender.png(grid, pixels: tensor.values, scale: 1, gap: 1) }
         let labelFont = 12.0
-        let left = grid.rowLabels.isEmpty ? (grid.yValues == nil ? 0 : 44)
+        let yName = grid.rowLabels.isEmpty && grid.yValues != nil ? grid.yName : nil
+        let left = grid.rowLabels.isEmpty ? (grid.yValues == nil ? 0 : yName == nil ? 44 : 60)
             : Int(grid.rowLabels.map { SVGText.textWidth($0, fontSize: labelFont) }.max()!.rounded(.up)) + 10
         let top = grid.columnLabels.isEmpty ? 0 : 18
         let bottom = grid.xValues == nil ? 0 : 32
@@ -137,7 +138,13 @@ extension ReportDocument {
                 let x = left + g.x(column: column) + g.tileWidth / 2
                 svg += "<text x=\"\(x)\" y=\"\(top + g.height + 13)\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(ink)\">\(formatFixed(v, 2))</text>\n"
             }
-            svg += "<text x=\"\(left + g.width / 2)\" y=\"\(top + g.height + 28)\" text-anchor=\"middle\" fill=\"\(ink)\">z0</text>\n"
+            if let name = grid.xName {
+                svg += "<text x=\"\(left + g.width / 2)\" y=\"\(top + g.height + 28)\" text-anchor=\"middle\" fill=\"\(ink)\">\(xmlEscape(name))</text>\n"
+            }
+        }
+        if let yName {
+            let y = top + g.height / 2
+            svg += "<text x=\"12\" y=\"\(y)\" transform=\"rotate(-90 12 \(y))\" text-anchor=\"middle\" dominant-baseline=\"middle\" fill=\"\(ink)\">\(xmlEscape(yName))</text>\n"
         }
         if let ys = grid.yValues, grid.rowLabels.isEmpty {
             for (row, v) in ys.prefix(grid.rows).enumerated() {

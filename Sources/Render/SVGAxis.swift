@@ -101,19 +101,35 @@ struct SVGAxis {
     }
 
     /// A log axis covering positive finite `values` (1…10 without any), ticks at whole decades;
-    /// every n-th decade when there are more than `maxCount`.
+    /// every n-th decade when there are more than `maxCount`. Values within one decade (a loss
+    /// between 29 and 88) would show only its two ends: they get 1-2-5 ticks instead, or every
+    /// multiple where 1-2-5 gives fewer than three, and an axis from the tick below to the tick above.
     static func log(_ values: [Double], maxCount: Int, start: Double, end: Double) -> SVGAxis {
         var lo = Int(log10(values.min() ?? 1).rounded(.down)), hi = Int(log10(values.max() ?? 10).rounded(.up))
+        if hi - lo == 1, let min = values.min(), let max = values.max(), min < max {
+            for multiples in [[1, 2, 5], Array(1...9)] {
+                let candidates = (lo...hi).flatMap { k in multiples.map { (Double($0) * SVGText.powerOfTen(k), $0, k) } }
+                    .filter { $0.0 <= SVGText.powerOfTen(hi) }
+                guard let first = candidates.lastIndex(where: { $0.0 <= min }),
+                      let last = candidates.firstIndex(where: { $0.0 >= max }), last - first + 1 >= 3 || multiples.count == 9
+                else { continue }
+                let ticks = candidates[first...last]
+                return SVGAxis(scale: .log(lo: log10(ticks.first!.0), hi: log10(ticks.last!.0)), start: start, end: end,
+                               ticks: ticks.map(\.0), labels: ticks.map { tickLabel(mantissa: $0.1, decade: $0.2) })
+            }
+        }
         if lo == hi { lo -= 1; hi += 1 }  // one exact power of ten: keep it mid-axis
         let stride = (hi - lo + Swift.max(2, maxCount) - 2) / (Swift.max(2, maxCount) - 1)
         lo = Int((Double(lo) / Double(stride)).rounded(.down)) * stride
         hi = Int((Double(hi) / Double(stride)).rounded(.up)) * stride
         let decades = Array(Swift.stride(from: lo, through: hi, by: stride))
         return SVGAxis(scale: .log(lo: Double(lo), hi: Double(hi)), start: start, end: end,
-                    ticks: decades.map(SVGText.powerOfTen),
-                    labels: decades.map { k in
-                        -5...8 ~= k ? SVGText.decimalText(SVGText.powerOfTen(k), decimals: Swift.max(0, -k)) : "1e\(k)"
-                    })
+                    ticks: decades.map(SVGText.powerOfTen), labels: decades.map { tickLabel(mantissa: 1, decade: $0) })
+    }
+
+    /// "20", "0.05", "2e9": m × 10^k with as many decimals as it needs.
+    private static func tickLabel(mantissa m: Int, decade k: Int) -> String {
+        -5...8 ~= k ? SVGText.decimalText(Double(m) * SVGText.powerOfTen(k), decimals: Swift.max(0, -k)) : "\(m)e\(k)"
     }
 
     static func bands(_ names: [String], start: Double, end: Double) -> SVGAxis {

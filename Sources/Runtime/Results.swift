@@ -201,11 +201,16 @@ public struct ImageGrid: Codable, Hashable, Sendable {
     /// Latent coordinates along the axes of a decoded manifold, if it is one.
     public var xValues: [Double]?
     public var yValues: [Double]?
+    /// The latent dimensions those axes vary ("z1", "z3").
+    public var xName: String?
+    public var yName: String?
 
     public init(tensor: String, rows: Int, columns: Int, height: Int, width: Int, channels: Int, title: String,
-                rowLabels: [String] = [], columnLabels: [String] = [], xValues: [Double]? = nil, yValues: [Double]? = nil) {
+                rowLabels: [String] = [], columnLabels: [String] = [], xValues: [Double]? = nil, yValues: [Double]? = nil,
+                xName: String? = nil, yName: String? = nil) {
         self.tensor = tensor; self.rows = rows; self.columns = columns
         self.height = height; self.width = width; self.channels = channels; self.title = title
         self.rowLabels = rowLabels; self.columnLabels = columnLabels; self.xValues = xValues; self.yValues = yValues
+        self.xName = xName; self.yName = yName
     }
 }

@@ -191,6 +191,29 @@ func fragment(_ html: String, from start: String, to end: String) -> String? {
     #expect(html.contains(">top</text>") && html.contains(">bottom</text>"))
 }
 
+/// A decoded manifold's axes carry the latent values and the names of the dimensions they vary:
+/// a grid over z1 and z3 said "z0" under its columns and nothing beside its rows before.
+@Test func aDecodedGridNamesTheDimensionsItVaries() {
+    let (nb, _) = report("```decode g\nmodel: m\nfrom: grid\ndims: [1, 3]\n```\n") { _ in
+        var result = gridResult(seed: 1)
+        result.outputs = [.images(ImageGrid(tensor: "grid.0", rows: 2, columns: 2, height: 2, width: 2, channels: 1, title: "Grid",
+                                            xValues: [-1, 1], yValues: [2, -2], xName: "z1", yName: "z3"))]
+        return (.fresh, result, nil)
+    }
+    let html = ReportHTML.page(nb, footer: footer)
+    // Tiles 4 px (2 px images at scale 2) with a 2 px gap: the grid is 10 × 10 px, 60 px from the
+    // left (44 for the values, 16 for the rotated name); column centres at 62 and 68.
+    #expect(fragment(html, from: "<text x=\"62\" y=\"23\"", to: "</svg>") == """
+        <text x="62" y="23" text-anchor="middle" font-size="10" fill="#222">-1.00</text>
+        <text x="68" y="23" text-anchor="middle" font-size="10" fill="#222">1.00</text>
+        <text x="65" y="38" text-anchor="middle" fill="#222">z1</text>
+        <text x="12" y="5" transform="rotate(-90 12 5)" text-anchor="middle" dominant-baseline="middle" fill="#222">z3</text>
+        <text x="56" y="2" text-anchor="end" dominant-baseline="middle" font-size="10" fill="#222">2.00</text>
+        <text x="56" y="8" text-anchor="end" dominant-baseline="middle" font-size="10" fill="#222">-2.00</text>
+        </svg>
+        """)
+}
+
 @Test func theFooterNamesTheRunAndTheDataFiles() {
     let (nb, _) = report("```dataset d\nsource: mnist\nsplit: test\n```\n") { _ in
         (.fresh, CellResult(value: .dataset(DatasetRecipe(source: "mnist", split: "test"))), nil)

@@ -175,6 +175,22 @@ func degenerateDataGivesWellFormedFiniteSVG(kind: Figure.Kind) throws {
     writeSample(svg, "log")
 }
 
+/// Values within one decade get ticks inside it: a loss curve from 88 down to 29 on a log axis
+/// showed only 10 and 100 before.
+@Test func logAxisWithinOneDecadeHasTicksInside() throws {
+    func yLabels(_ ys: [Double]) throws -> [String] {
+        let svg = SVGChart.render(Figure(kind: .line, title: "Loss", xLabel: "epoch", yLabel: "loss",
+                                         series: [.init(name: "train", x: ys.indices.map(Double.init), y: ys)], logY: true),
+                                  idPrefix: "log1")
+        try expectWellFormed(svg)
+        return try tickLabels(of: svg, anchor: "end")
+    }
+    #expect(try yLabels([88, 61, 45, 37, 32, 29]) == ["20", "50", "100"])
+    #expect(try yLabels([48, 40, 33, 29]) == ["20", "30", "40", "50"])
+    #expect(try yLabels([0.052, 0.031]) == ["0.02", "0.05", "0.1"])
+    #expect(try yLabels([3, 700]) == ["1", "10", "100", "1,000"])
+}
+
 @Test func tickLabelsShowNoFloatNoiseAndGroupThousands() throws {
     let svg = SVGChart.render(Figure(kind: .line, title: "", xLabel: "", yLabel: "",
                                      series: [.init(name: "a", x: [0.1, 0.7], y: [0, 13_500])]),

@@ -238,6 +238,13 @@ struct Execution {
             slices: [0.1, 0.9]
             n: 4
             ```
+
+            ```decode across
+            model: ae
+            from: grid
+            dims: [2, 1]
+            n: 3
+            ```
             """)
         guard case .latents(let z)? = r["z"]!.result?.value, let result = r["slices"]!.result else {
             Issue.record("\(r["slices"]!.reason ?? "no result")"); return
@@ -253,6 +260,10 @@ struct Execution {
         #expect(first.title == "z2 = \(formatFixed(quantile(2, 0.1), 2)) (quantile 0.10)")
         #expect(second.title == "z2 = \(formatFixed(quantile(2, 0.9), 2)) (quantile 0.90)")
         #expect(result.tensors["grid.0"]!.values != result.tensors["grid.1"]!.values)
+        #expect(first.xName == "z0" && first.yName == "z1")
+        // The axes are named by the dimensions they vary, whichever those are.
+        guard case .images(let across)? = r["across"]!.result?.outputs.first else { Issue.record("no grid"); return }
+        #expect(across.xName == "z2" && across.yName == "z1")
     }
 
     @Test func aHistogramRangeCountsWhatFallsOutsideIt() throws {

@@ -68,6 +68,7 @@ struct DecodeDirective: Directive {
         }
         let over = spread == nil ? "" : " (1st to 99th percentile of '\(context.inputName("latents")!)')"
         var z: [Float], rows: Int, columns: Int, xValues: [Double]? = nil, yValues: [Double]? = nil, title: String
+        var xName: String? = nil, yName: String? = nil
         // Several grids (slices) are decoded together and shown as panels of one figure.
         var panelTitles: [String]? = nil
         switch o.string("from")! {
@@ -92,12 +93,13 @@ struct DecodeDirective: Directive {
                 titles.append(o["slices"] == nil ? held : "\(held) (quantile \(formatFixed(q, 2)))")
             }
             (rows, columns, xValues, yValues) = (n, n, axis(dims[0]), axis(dims[1]).reversed())
+            (xName, yName) = ("z\(dims[0])", "z\(dims[1])")
             title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)" + (titles[0].isEmpty || o["slices"] != nil ? "" : ", " + titles[0])
             if o["slices"] != nil { panelTitles = titles }
         case "line":
             guard dim == 1 else { throw DecodeError.lineNeedsOneDimension(latent: dim) }
             z = try latentLine(range: range(0), n: n)
-            (rows, columns, xValues) = (1, n, axis(0))
+            (rows, columns, xValues, xName) = (1, n, axis(0), "z0")
             title = "Decoded line over z0\(over)"
         default:
             guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
@@ -123,7 +125,7 @@ struct DecodeDirective: Directive {
         for (k, panelTitle) in panels.enumerated() {
             let name = "grid.\(k)"
             outputs.append(.images(ImageGrid(tensor: name, rows: rows, columns: columns, height: h, width: w, channels: c,
-                                             title: panelTitle, xValues: xValues, yValues: yValues)))
+                                             title: panelTitle, xValues: xValues, yValues: yValues, xName: xName, yName: yName)))
             tensors[name] = .init(shape: [perPanel, h, w, c], values: Array(images[(k * perPanel * size)..<((k + 1) * perPanel * size)]))
         }
         return CellResult(value: .images(ImageCollection(height: h, width: w, channels: c, pixels: images)),
