@@ -125,7 +125,7 @@ struct Run: ParsableCommand {
             return plan.steps[i - 1].cell.name
         }
         guard plan.step(named: s) != nil else {
-            let hint = suggestion(for: s, among: plan.steps.map(\.cell.name)).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = didYouMean(s, among: plan.steps.map(\.cell.name))
             throw CommandError("error: no cell named '\(s)'\(hint)")
         }
         return s

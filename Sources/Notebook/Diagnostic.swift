@@ -106,7 +106,7 @@ enum Problem {
         case .nestedCell(let directive):
             "cells must be top-level blocks; this '\(directive)' block is shown as code"
         case .unknownDirective(let word, let suggestion):
-            "'\(word)' is not a cell directive, so this block is shown as code (did you mean '\(suggestion)'?)"
+            "'\(word)' is not a cell directive, so this block is shown as code" + didYouMean(suggestion)
         case .unclosedReference:
             "inline reference is missing its closing '}}'"
         case .malformedReference(let text):

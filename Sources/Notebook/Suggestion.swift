@@ -17,6 +17,17 @@ public func suggestion(for name: String, among candidates: [String]) -> String? 
     return best?.candidate
 }
 
+/// The did-you-mean hint every message uses: " (did you mean 'x'?)" with the closest candidate
+/// written as `spelled` writes it (e.g. "@fig-x"), or "" when none is close.
+public func didYouMean(_ name: String, among candidates: [String], spelled: (String) -> String = { $0 }) -> String {
+    didYouMean(suggestion(for: name, among: candidates).map(spelled))
+}
+
+/// The same hint for a suggestion found earlier (nil: no hint).
+public func didYouMean(_ suggestion: String?) -> String {
+    suggestion.map { " (did you mean '\($0)'?)" } ?? ""
+}
+
 /// Insertions, deletions, substitutions and adjacent transpositions, each costing 1.
 private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty || b.isEmpty { return max(a.count, b.count) }

@@ -149,8 +149,7 @@ public final class Interpreter {
     }
 
     private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-        let d = (clock.now - start).components
-        return Double(d.seconds) + Double(d.attoseconds) * 1e-18
+        Engine.seconds(clock.now - start)
     }
 
     // MARK: - For execution contexts

@@ -35,7 +35,7 @@ struct LayerParser {
         default: throw fail("a layer is a type name or one 'type: parameters' entry", item.location)
         }
         guard LayerParser.kinds.contains(kind) else {
-            let hint = suggestion(for: kind, among: LayerParser.kinds).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = didYouMean(kind, among: LayerParser.kinds)
             throw fail("unknown layer type '\(kind)'\(hint)", kindAt)
         }
         switch kind {
@@ -91,7 +91,7 @@ struct LayerParser {
             for e in entries {
                 let names = Parameters.accepted[kind]!
                 guard names.contains(e.key) else {
-                    let hint = suggestion(for: e.key, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+                    let hint = didYouMean(e.key, among: names)
                     throw parser.fail("\(kind) has no parameter '\(e.key)'\(hint)", e.keyLocation)
                 }
                 values[e.key] = e.value

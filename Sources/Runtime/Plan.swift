@@ -57,13 +57,13 @@ public struct Plan: Sendable {
             steps.append(Step(cell: cell, directive: directive, options: options, seed: seed, key: key, problems: problems))
         }
         for ref in notebook.references where checked && table.entries[ref.cell] == nil {
-            let hint = suggestion(for: ref.cell, among: table.names).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = didYouMean(ref.cell, among: table.names)
             diagnostics.append(Diagnostic(file: file, location: ref.location, severity: .error,
                                           message: "reference to unknown cell '\(ref.cell)'\(hint)"))
         }
         let cellNames = Set(table.names)
         for citation in notebook.citations where checked && citation.target(among: cellNames) == nil {
-            let hint = suggestion(for: citation.name, among: table.names).map { " (did you mean '@fig-\($0)'?)" } ?? ""
+            let hint = didYouMean(citation.name, among: table.names) { "@fig-\($0)" }
             diagnostics.append(Diagnostic(file: file, location: citation.location, severity: .error,
                                           message: "citation of unknown figure '@fig-\(citation.name)'\(hint)",
                                           hint: "'@fig-name' cites the figure of the cell named 'name'"))

@@ -49,8 +49,6 @@ public enum OptionProblem: Equatable, Sendable {
     }
 }
 
-private func didYouMean(_ s: String?) -> String { s.map { " (did you mean '\($0)'?)" } ?? "" }
-
 /// What the resolver needs to know about the notebook's cells to check references.
 public struct CellTable: Sendable {
     public struct Entry: Sendable { public var index: Int; public var kind: ResultKind; public var line: Int }

@@ -72,7 +72,7 @@ public func referenceProblems(plan: Plan, records: [CellRecord]) -> [Diagnostic]
         guard let record = byName[ref.cell], let result = record.result else { return nil }  // unknown cells: reported by the plan
         guard result.metrics[ref.field] == nil else { return nil }
         let known = result.metrics.keys.sorted()
-        let hint = suggestion(for: ref.field, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+        let hint = didYouMean(ref.field, among: known)
         return Diagnostic(file: plan.notebook.file, location: ref.location, severity: .error,
                           message: "cell '\(ref.cell)' has no result '\(ref.field)'\(hint)",
                           hint: "it has: " + known.joined(separator: ", "))
