@@ -206,8 +206,11 @@ public struct Conv2D: Layer {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength
         let w = params, dW = dParams, dB = dParams + kLen * filters
         activation.backward(y: y, dy: dy, rows: batch * rows, width: filters, dBias: dB)
-        if let k = memory.kernels.conv(g, smallChannels: filters, batch: batch),
-           k.weightGradient(big: x, small: dy, into: dW), dx.map({ k.scatter(small: dy, weights: w, big: $0) }) ?? true { return }
+        if let k = memory.kernels.conv(g, smallChannels: filters, batch: batch), k.canRunBackward(inputGradient: dx == nil ? nil : .scatter) {
+            _ = k.weightGradient(big: x, small: dy, into: dW)
+            if let dx { _ = k.scatter(small: dy, weights: w, big: dx) }
+            return
+        }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)
@@ -339,9 +342,11 @@ public struct Conv2DTranspose: Layer {
         let g = geometry, rows = g.rowsPerImage, kLen = g.rowLength, cIn = inputChannels
         let w = params, dW = dParams, dB = dParams + kLen * cIn
         activation.backward(y: y, dy: dy, rows: batch * g.bigH * g.bigW, width: filters, dBias: dB)
-        if let k = memory.kernels.conv(g, smallChannels: cIn, batch: batch),
-           k.weightGradient(big: dy, small: x, into: dW),
-           dx.map({ k.gather(big: dy, weights: w, bias: nil, activation: .linear, small: $0) }) ?? true { return }
+        if let k = memory.kernels.conv(g, smallChannels: cIn, batch: batch), k.canRunBackward(inputGradient: dx == nil ? nil : .gather) {
+            _ = k.weightGradient(big: dy, small: x, into: dW)
+            if let dx { _ = k.gather(big: dy, weights: w, bias: nil, activation: .linear, small: dx) }
+            return
+        }
         var start = 0
         while start < batch {
             let n = g.isPointwise ? batch - start : min(g.imagesPerChunk, batch - start)

@@ -260,6 +260,20 @@ final class ConvKernels {
         return WeightGradient(p, plainWeights: plainWeights)
     }
 
+    /// Whether a backward pass can run wholly on oneDNN: the weight gradient, and the input
+    /// gradient as a scatter (Conv2D) or a linear gather (Conv2DTranspose) where one is wanted.
+    /// Asked before either runs, so that a half-done backward never falls back and counts dW twice.
+    func canRunBackward(inputGradient: InputGradient?) -> Bool {
+        guard gradientKernel != nil else { return false }
+        switch inputGradient {
+        case nil: return true
+        case .scatter: return scatterKernel != nil
+        case .gather: return (gathers[GatherFusion(bias: false, activation: .linear)] ?? makeGather(GatherFusion(bias: false, activation: .linear))) != nil
+        }
+    }
+
+    enum InputGradient { case scatter, gather }
+
     // big: (batch, bigH, bigW, bigC), w: HWIO, bias: (smallC) → small: (batch, smallH, smallW, smallC)
     /// false when oneDNN has no implementation; nothing was written then.
     func gather(big x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
