@@ -14,7 +14,6 @@ extension Model {
         precondition(input.count == count * inWidth && params.count == parameterCount)
         var output = [Float](repeating: 0, count: count * outWidth)
         guard count > 0 else { return output }
-        BLAS.threads = 1
         let chunks = (count + chunk - 1) / chunk
         let workers = max(1, min(threads, chunks))
         let workspaces = (0..<workers).map { _ in Workspace(model: self, capacity: min(chunk, count), training: false) }

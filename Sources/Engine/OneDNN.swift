@@ -1,6 +1,6 @@
 import CDNNL
 
-/// oneDNN's convolution primitives behind Swift values. Every C handle is created, used and
+/// oneDNN's convolution primitives behind Swift values (its GEMM door is `BLAS`). Every C handle is created, used and
 /// destroyed in this file; layers see only `ConvKernels` and Float pointers.
 ///
 /// One convolution in the engine's terms relates a "big" image (N, bigH, bigW, bigC) and a
@@ -12,13 +12,50 @@ import CDNNL
 ///   weightGradient: dW += big ⋆ small                   — oneDNN convolution backward-weights
 /// Conv2D's forward is a gather and its dx a scatter; Conv2DTranspose's forward is a scatter and
 /// its dx a gather; both take dW from weightGradient with their own big and small.
-enum DNNL {
+public enum OneDNN {
+    /// "2.6.3": the library actually loaded.
+    public static var version: String {
+        let v = dnnl_version().pointee
+        return "\(v.major).\(v.minor).\(v.patch)"
+    }
+
+    /// The widest instruction set oneDNN's kernels use here.
+    public static var isaName: String {
+        switch dnnl_get_effective_cpu_isa() {
+        case dnnl_cpu_isa_avx512_core_amx: "AVX-512 + AMX"
+        case dnnl_cpu_isa_avx512_core_bf16: "AVX-512 (core, VNNI, BF16)"
+        case dnnl_cpu_isa_avx512_core_vnni: "AVX-512 (core, VNNI)"
+        case dnnl_cpu_isa_avx512_core: "AVX-512 (core)"
+        case dnnl_cpu_isa_avx2_vnni: "AVX2 + VNNI"
+        case dnnl_cpu_isa_avx2: "AVX2"
+        case dnnl_cpu_isa_avx: "AVX"
+        case dnnl_cpu_isa_sse41: "SSE4.1"
+        default: "unknown"
+        }
+    }
+
     /// The CPU engine, created once; engines are safe to share between threads.
     nonisolated(unsafe) static let engine: dnnl_engine_t = {
         var e: dnnl_engine_t?
         check(dnnl_engine_create(&e, dnnl_cpu, 0), "engine")
         return e!
     }()
+
+    /// Primitive attributes with one post-op (an eltwise activation, or a sum for accumulation),
+    /// handed to `body` and destroyed after it.
+    static func withAttributes<R>(postOp: ((dnnl_post_ops_t?) -> dnnl_status_t)?, _ body: (dnnl_primitive_attr_t?) -> R) -> R {
+        var attr: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attr), "attribute")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        if let postOp {
+            var ops: dnnl_post_ops_t?
+            check(dnnl_post_ops_create(&ops), "post-ops")
+            defer { dnnl_post_ops_destroy(ops) }
+            check(postOp(ops), "post-op")
+            check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops")
+        }
+        return body(attr)
+    }
 
     static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
         precondition(status == dnnl_success, "oneDNN \(what()) failed with status \(status.rawValue)")
@@ -41,7 +78,7 @@ private final class Primitive {
     /// nil when oneDNN has no implementation for this descriptor (the caller falls back).
     init?(_ opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil) {
         var pd: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&pd, opDesc, attr, DNNL.engine, hint?.pd) == dnnl_success, let pd else { return nil }
+        guard dnnl_primitive_desc_create(&pd, opDesc, attr, OneDNN.engine, hint?.pd) == dnnl_success, let pd else { return nil }
         var p: dnnl_primitive_t?
         guard dnnl_primitive_create(&p, pd) == dnnl_success, let p else { dnnl_primitive_desc_destroy(pd); return nil }
         self.pd = pd
@@ -50,20 +87,12 @@ private final class Primitive {
 
     /// A reorder between two layouts, optionally accumulating into the destination.
     init(reorder from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, accumulate: Bool = false) {
-        var attr: dnnl_primitive_attr_t?
-        DNNL.check(dnnl_primitive_attr_create(&attr), "attribute")
-        defer { dnnl_primitive_attr_destroy(attr) }
-        if accumulate {
-            var ops: dnnl_post_ops_t?
-            DNNL.check(dnnl_post_ops_create(&ops), "post-ops")
-            defer { dnnl_post_ops_destroy(ops) }
-            DNNL.check(dnnl_post_ops_append_sum(ops, 1), "sum post-op")
-            DNNL.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops")
-        }
         var from = from, to = to, pd: dnnl_primitive_desc_t?
-        DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &from, DNNL.engine, &to, DNNL.engine, attr), "reorder")
+        OneDNN.withAttributes(postOp: accumulate ? { dnnl_post_ops_append_sum($0, 1) } : nil) { attr in
+            OneDNN.check(dnnl_reorder_primitive_desc_create(&pd, &from, OneDNN.engine, &to, OneDNN.engine, attr), "reorder")
+        }
         var p: dnnl_primitive_t?
-        DNNL.check(dnnl_primitive_create(&p, pd), "reorder primitive")
+        OneDNN.check(dnnl_primitive_create(&p, pd), "reorder primitive")
         self.pd = pd!
         primitive = p!
     }
@@ -86,7 +115,7 @@ private final class Primitive {
 
     func run(_ stream: dnnl_stream_t, _ args: [(Int32, Memory)]) {
         let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
-        DNNL.check(dnnl_primitive_execute(primitive, stream, Int32(list.count), list), "execute")
+        OneDNN.check(dnnl_primitive_execute(primitive, stream, Int32(list.count), list), "execute")
     }
 }
 
@@ -97,7 +126,7 @@ private final class Memory {
 
     init(_ desc: dnnl_memory_desc_t) {
         var md = desc, m: dnnl_memory_t?
-        DNNL.check(dnnl_memory_create(&m, &md, DNNL.engine, nil), "memory")
+        OneDNN.check(dnnl_memory_create(&m, &md, OneDNN.engine, nil), "memory")
         handle = m!
         self.desc = desc
     }
@@ -107,7 +136,7 @@ private final class Memory {
 
     @discardableResult
     func bind(_ p: UnsafeRawPointer) -> Memory {
-        DNNL.check(dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: p)), "data handle")
+        OneDNN.check(dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: p)), "data handle")
         return self
     }
 }
@@ -211,11 +240,11 @@ final class ConvKernels {
         self.smallChannels = smallChannels
         self.batch = batch
         self.stream = stream
-        big = DNNL.descriptor([batch, g.channels, g.bigH, g.bigW], dnnl_nhwc)
-        small = DNNL.descriptor([batch, smallChannels, g.smallH, g.smallW], dnnl_nhwc)
-        plainWeights = DNNL.descriptor([smallChannels, g.channels, g.kernel, g.kernel], dnnl_hwio)
-        weightsAny = DNNL.descriptor([smallChannels, g.channels, g.kernel, g.kernel], dnnl_format_tag_any)
-        biasDesc = DNNL.descriptor([smallChannels], dnnl_x)
+        big = OneDNN.descriptor([batch, g.channels, g.bigH, g.bigW], dnnl_nhwc)
+        small = OneDNN.descriptor([batch, smallChannels, g.smallH, g.smallW], dnnl_nhwc)
+        plainWeights = OneDNN.descriptor([smallChannels, g.channels, g.kernel, g.kernel], dnnl_hwio)
+        weightsAny = OneDNN.descriptor([smallChannels, g.channels, g.kernel, g.kernel], dnnl_format_tag_any)
+        biasDesc = OneDNN.descriptor([smallChannels], dnnl_x)
         strides = [dnnl_dim_t(g.stride), dnnl_dim_t(g.stride)]
         padL = [dnnl_dim_t(g.padTop), dnnl_dim_t(g.padLeft)]
         padR = [dnnl_dim_t(padB), dnnl_dim_t(padRight)]
@@ -229,17 +258,8 @@ final class ConvKernels {
             : dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &big, &weightsAny,
                                                  nil, &small, strides, padL, padR)
         guard status == dnnl_success else { return nil }
-        var attr: dnnl_primitive_attr_t?
-        DNNL.check(dnnl_primitive_attr_create(&attr), "attribute")
-        defer { dnnl_primitive_attr_destroy(attr) }
-        if let (alg, alpha) = fusion.activation.dnnlEltwise {
-            var ops: dnnl_post_ops_t?
-            DNNL.check(dnnl_post_ops_create(&ops), "post-ops")
-            defer { dnnl_post_ops_destroy(ops) }
-            DNNL.check(dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, 0), "eltwise post-op")
-            DNNL.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops")
-        }
-        return Primitive(&d, attr: attr)
+        let eltwise = fusion.activation.dnnlEltwise.map { alg, alpha in { (ops: dnnl_post_ops_t?) in dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, 0) } }
+        return OneDNN.withAttributes(postOp: eltwise) { Primitive(&d, attr: $0) }
     }
 
     private func makeScatter() -> Scatter? {
@@ -357,7 +377,7 @@ public final class KernelCache: @unchecked Sendable {
         if let found = convs[key] { return found }
         if stream == nil {
             var s: dnnl_stream_t?
-            DNNL.check(dnnl_stream_create(&s, DNNL.engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
+            OneDNN.check(dnnl_stream_create(&s, OneDNN.engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
             stream = s
         }
         let made = ConvKernels(geometry: geometry, smallChannels: smallChannels, batch: batch, stream: stream!)

@@ -126,8 +126,8 @@ public struct Trainer: Sendable {
     }
 
     /// Images per shard at most: a thread works through its part of a batch in shards this small,
-    /// so that a shard's activations stay in the caches between forward and backward (measured:
-    /// 64-image shards run the baseline about 15 % slower per image than 32-image ones).
+    /// so that a shard's activations stay in L2 between forward and backward (measured: training
+    /// the baseline with one 64-image shard per thread was about 25 % slower; BENCHMARKS.md).
     public static let shardLimit = 16
 
     /// The shards a batch of `n` images is split into: a multiple of the thread count (each thread
@@ -150,7 +150,6 @@ public struct Trainer: Sendable {
         guard data.count > 0 else { throw TrainingError.noData }
         precondition(state.params.count == model.parameterCount && state.m.count == state.params.count && state.v.count == state.params.count)
 
-        BLAS.threads = 1
         let batch = config.batchSize
         let workspaces = (0..<threads).map { _ in Workspace(model: model, capacity: shardCapacity, training: true, convolutions: convolutions) }
         let steps = (data.count + batch - 1) / batch

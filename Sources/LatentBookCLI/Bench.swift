@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Training steps (batch 128) per architecture; the first two are not timed.")
     var steps = 150
     @Option(help: "Convolutions: oneDNN (its primitives) or im2col (the engine's own im2col + GEMM).")
-    var conv: String = "oneDNN"
+    var conv: ConvAlgorithm = .oneDNN
     @Option(help: "Images per layer in the per-layer table (one thread's shard); 0 skips the table.")
     var layerBatch = Trainer.shardLimit
     @Option(help: "Epochs of the faithfulness run (baseline, 70,000 images, batch 128); 0 skips it.")
@@ -27,15 +27,13 @@ struct Bench: ParsableCommand {
     /// Keras 3 on TensorFlow, same model, data and batch (from the engine issue): epochs 1–3.
     static let kerasLosses = [194.3, 158.9, 152.2]
 
-    private var algorithm: ConvAlgorithm { ConvAlgorithm(rawValue: conv) ?? .oneDNN }
-
     func run() throws {
         try reportingErrors {
             print("# latentbook bench — \(isoDate()) — \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
             print("command: latentbook bench --threads \(threads) --steps \(steps) --faithful-epochs \(faithfulEpochs)\n")
 
             let one = sgemmRate(threads: 1), many = sgemmRate(threads: threads)
-            print("oneDNN \(OneDNN.version), dispatching to \(BLAS.coreName)")
+            print("oneDNN \(OneDNN.version), dispatching to \(OneDNN.isaName)")
             print("sgemm 2048³: \(formatFixed(one, 1)) GFLOP/s on 1 thread, \(formatFixed(many, 1)) GFLOP/s on \(threads) threads")
             let peak = fmaPeak(threads: threads)
             if let peak { print("FMA peak (12 chains of 512-bit FMAs a thread): \(formatFixed(peak, 1)) GFLOP/s on \(threads) threads") }
@@ -70,7 +68,7 @@ struct Bench: ParsableCommand {
     /// from the end of step 2 to the end of the last (the first steps create oneDNN's primitives
     /// and touch fresh pages); and the median of the per-step rates, which a noisy machine moves less.
     private func throughput(_ model: Model, data: ImageSet) throws -> (mean: Double, median: Double) {
-        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128), threads: threads, convolutions: algorithm)
+        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128), threads: threads, convolutions: conv)
         let timed = data.prefix(128 * steps)
         let clock = ContinuousClock()
         var ends: [ContinuousClock.Instant] = []
@@ -88,7 +86,7 @@ struct Bench: ParsableCommand {
         print("| # | layer | output | forward ms | GFLOP/s | backward ms | GFLOP/s | implementation |")
         print("|---:|---|---|---:|---:|---:|---:|---|")
         var total = 0.0
-        for t in model.profileLayers(batch: layerBatch, convolutions: algorithm) {
+        for t in model.profileLayers(batch: layerBatch, convolutions: conv) {
             total += t.forward + t.backward
             print("| \(t.index) | \(t.typeName) | \(t.outputShape.map(String.init).joined(separator: "×")) | "
                   + "\(formatFixed(t.forward * 1e3, 3)) | \(formatFixed(t.forwardGFLOPs, 0)) | \(formatFixed(t.backward * 1e3, 3)) | "
@@ -101,7 +99,7 @@ struct Bench: ParsableCommand {
         print("\nfaithfulness: baseline, latent 2, BCE, \(grouped(all.count)) images, batch 128, seed 0, \(threads) threads")
         let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
         let trainer = try Trainer(model: model, config: TrainingConfig(epochs: faithfulEpochs, batchSize: 128), threads: threads,
-                                  convolutions: algorithm)
+                                  convolutions: conv)
         let progress = ProgressPrinter()
         let state = try trainer.train(data: all, from: .initial(model, seed: 0),
                                       order: EpochOrder(count: all.count, seed: 0).permutation(epoch:), progress: progress.handle)
@@ -122,14 +120,15 @@ struct Bench: ParsableCommand {
 
 /// The FMA peak on `threads` threads (best of three), or nil where the CPU has no AVX-512.
 private func fmaPeak(threads: Int) -> Double? {
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          info.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") })
-    else { return nil }
+    guard cpuInfo("flags")?.split(separator: " ").contains("avx512f") == true else { return nil }
     let rates = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
     defer { rates.deallocate() }
     var best = 0.0
     for _ in 0..<3 {
-        parallelFor(threads) { t in rates[t] = FMAPeak.run(iterations: 20_000_000, seed: Float(t + 1)).gflops }
+        parallelFor(threads) { t in
+            let run = FMAPeak.run(iterations: 20_000_000, seed: Float(t + 1))
+            rates[t] = run.flops / seconds(run.elapsed) / 1e9
+        }
         best = max(best, rates.reduce(0, +))
     }
     return best
@@ -157,16 +156,21 @@ func peakResidentBytes() -> Int {
 
 /// "AMD EPYC (family 26, model 2)": the model name alone does not tell a Zen 4 from a Zen 5.
 private func cpuModel() -> String {
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
-    let lines = info.split(separator: "\n")
-    func field(_ name: String) -> String? {
-        guard let line = lines.first(where: { $0.hasPrefix(name) && $0.dropFirst(name.count).first.map({ $0 == " " || $0 == "\t" || $0 == ":" }) == true }),
-              let value = line.split(separator: ":", maxSplits: 1).last else { return nil }
-        return value.trimmingCharacters(in: .whitespaces)
-    }
-    let name = field("model name") ?? "unknown CPU"
-    guard let family = field("cpu family"), let model = field("model") else { return name }
+    let name = cpuInfo("model name") ?? "unknown CPU"
+    guard let family = cpuInfo("cpu family"), let model = cpuInfo("model") else { return name }
     return "\(name) (family \(family), model \(model))"
+}
+
+/// A field of /proc/cpuinfo's first processor ("model name", "flags", ...), nil where there is none.
+private func cpuInfo(_ field: String) -> String? {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    for line in info.split(separator: "\n") {
+        let parts = line.split(separator: ":", maxSplits: 1)
+        if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == field {
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+    }
+    return nil
 }
 
 private func isoDate() -> String {
@@ -175,3 +179,5 @@ private func isoDate() -> String {
     f.dateFormat = "yyyy-MM-dd"
     return f.string(from: Date())
 }
+
+extension ConvAlgorithm: ExpressibleByArgument {}

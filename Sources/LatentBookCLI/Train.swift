@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
             let data = try dataOptions.load(seed: seed)
             let model = try Model.preset(arch, input: data.sampleShape, latent: latent)
             print(model.summary)
-            print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed), oneDNN \(BLAS.coreName)")
+            print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed), oneDNN \(OneDNN.isaName)")
             let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
             let notes = ["seed": String(seed), "data": data.name,
                          "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
