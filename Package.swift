@@ -31,30 +31,33 @@ let package = Package(
         .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: kernelFlags),
+        // The report model: outputs, metrics and their formatting, at the bottom so that every
+        // module formats numbers alike and Render needs nothing of the engine.
+        .target(name: "ReportModel"),
+        .target(name: "Engine", dependencies: ["CDNNL", "ReportModel"], swiftSettings: kernelFlags),
         // The benchmark's FMA-peak probe, alone compiled for AVX-512 (called only on such CPUs).
         .target(name: "FMAPeak", swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]),
         .target(
             name: "Datasets",
-            dependencies: ["Engine", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Engine", "ReportModel", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: kernelFlags),
-        .target(name: "Notebook", dependencies: ["CCmark", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Notebook", dependencies: ["CCmark", "ReportModel", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "Runtime",
-            dependencies: ["Engine", "Datasets", "Notebook", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Render", dependencies: ["Engine", "Datasets", "Runtime", "Notebook", "CZlib"]),
+            dependencies: ["Engine", "Datasets", "Notebook", "ReportModel", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Render", dependencies: ["ReportModel", "Runtime", "Notebook", "CZlib"]),
         .executableTarget(
             name: "LatentBookCLI",
-            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render", "FMAPeak",
+            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render", "ReportModel", "FMAPeak",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], exclude: ["check_safetensors.py"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Engine"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Engine"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Notebook", "Engine", "Datasets"]),
+        .testTarget(name: "EngineTests", dependencies: ["ReportModel", "Engine"], exclude: ["check_safetensors.py"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["ReportModel", "Datasets", "Engine"]),
+        .testTarget(name: "NotebookTests", dependencies: ["ReportModel", "Notebook", "Engine"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["ReportModel", "Runtime", "Notebook", "Engine", "Datasets"]),
         .testTarget(
-            name: "RenderTests", dependencies: ["Render", "Runtime", .product(name: "Crypto", package: "swift-crypto")],
+            name: "RenderTests", dependencies: ["ReportModel", "Render", "Runtime", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["check_png.py"]),
-        .testTarget(name: "LatentBookCLITests", dependencies: ["LatentBookCLI", "Engine"]),
+        .testTarget(name: "LatentBookCLITests", dependencies: ["ReportModel", "LatentBookCLI", "Engine"]),
     ]
 )

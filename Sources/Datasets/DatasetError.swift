@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 
 /// Everything that can go wrong finding, reading or using the data. All wording lives in
 /// `description`: an `error:` line naming the file and what was expected versus found, then a
@@ -51,7 +52,7 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
                 + Self.damagedHint(path, file.dataset)
         case let .wrongMagic(path, file, found):
             return "error: \(path) (\(file.title)) is not an IDX \(file.kind.noun) file: expected magic number "
-                + "\(Self.hex(file.kind.rawValue)), found \(Self.hex(found))\n" + Self.damagedHint(path, file.dataset)
+                + "0x\(hex(file.kind.rawValue, width: 8)), found 0x\(hex(found, width: 8))\n" + Self.damagedHint(path, file.dataset)
         case let .wrongPayloadSize(path, file, dims, needed, found):
             let shape = dims.map(String.init).joined(separator: "×")
             return (found < needed ? "error: truncated IDX file " : "error: wrong size for IDX file ")
@@ -90,8 +91,4 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         return "hint: the file is damaged or not the canonical one; " + hint(path, dataset).dropFirst("hint: ".count)
     }
 
-    private static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-    }
 }

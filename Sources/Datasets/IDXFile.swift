@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReportModel
 
 /// One parsed IDX file of unsigned bytes (the format of MNIST and Fashion-MNIST).
 public struct IDXFile: Sendable {
@@ -74,10 +75,7 @@ public struct IDXFile: Sendable {
             throw .invalidImageShape(path: path, file: expected, rows: dims[1], columns: dims[2])
         }
 
-        let sha256 = SHA256.hash(data: bytes).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        let sha256 = hex(SHA256.hash(data: bytes))
         if let want = expected.checksum, want.sha256 != sha256 || want.size != bytes.count {
             throw .checksumMismatch(path: path, file: expected, foundSHA256: sha256, foundSize: bytes.count)
         }

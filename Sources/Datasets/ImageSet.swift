@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 
 /// Images with their labels, stored as bytes in NHWC order (one contiguous array, so batches
 /// are gathered by index without copying the set).

@@ -1,3 +1,5 @@
+import ReportModel
+
 /// A built autoencoder: its layers, and where each layer's parameters live in the one flat
 /// parameter buffer (encoder then decoder, each layer's tensors in order), so an optimizer step
 /// is a single loop and a checkpoint is a list of slices.

@@ -1,3 +1,5 @@
+import ReportModel
+
 /// One layer of an architecture as a user describes it (the notebook exposes this as YAML;
 /// checkpoints store it as JSON in their metadata).
 public enum LayerSpec: Codable, Hashable, Sendable {

@@ -1,3 +1,5 @@
+import ReportModel
+
 /// Per-layer times of one training step on one thread, for `latentbook bench`: where the time
 /// goes, and which oneDNN implementation each convolution runs.
 public struct LayerTiming: Sendable {

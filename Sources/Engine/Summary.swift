@@ -1,3 +1,5 @@
+import ReportModel
+
 /// Keras-style `summary()`: one table per sub-model, rows named the way a fresh Keras session
 /// names them (conv2d, conv2d_1, …; the latent layer "z").
 public struct ModelSummary: Sendable, Equatable {
@@ -86,17 +88,6 @@ extension ModelSummary: CustomStringConvertible {
     }
 }
 
-/// 1234567 → "1,234,567"
-public func grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, ch) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out += "," }
-        out.append(ch)
-    }
-    return n < 0 ? "-" + out : out
-}
-
 /// Keras's byte formatting: two decimals, B/KB/MB with 1024 steps.
 public func bytesText(_ bytes: Int) -> String {
     var value = Double(bytes)
@@ -105,17 +96,4 @@ public func bytesText(_ bytes: Int) -> String {
         value /= 1024
     }
     return ""
-}
-
-/// Fixed-point formatting without Foundation's locale-dependent String(format:).
-/// Magnitudes from 1e15 up (a diverging loss, say) are written by Swift's shortest form instead,
-/// e.g. "1.5e+20": their digits would not fit an Int.
-public func formatFixed(_ x: Double, _ decimals: Int) -> String {
-    guard x.isFinite, abs(x) < 1e15 else { return String(x) }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(x) * scale).rounded()
-    let whole = Int(scaled / scale), frac = Int(scaled - Double(whole) * scale)
-    let fracText = decimals > 0 ? "." + String(repeating: "0", count: decimals - String(frac).count) + String(frac) : ""
-    return (x < 0 && scaled > 0 ? "-" : "") + String(whole) + fracText
 }

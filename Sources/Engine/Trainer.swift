@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 
 /// Images for training; the engine reads them by index and never learns where they came from.
 public protocol TrainingData: Sendable {
@@ -144,7 +145,7 @@ public struct Trainer: Sendable {
     /// sample order (1-based e); `epochFinished` sees the state after each epoch (to checkpoint it).
     public func train(data: some TrainingData, from state: TrainingState,
                       order: (Int) -> [Int],
-                      progress: (TrainingEvent) -> Void = { _ in },
+                      progress: (TrainingEvent) throws -> Void = { _ in },
                       epochFinished: (TrainingState) throws -> Void = { _ in }) throws -> TrainingState {
         guard data.sampleShape == model.spec.input else { throw TrainingError.shapeMismatch(data: data.sampleShape, model: model.spec.input) }
         guard data.count > 0 else { throw TrainingError.noData }
@@ -192,7 +193,7 @@ public struct Trainer: Sendable {
                 let runDone = Double((epoch - firstEpoch) * data.count + hi)
                 let runTotal = Double((config.epochs - firstEpoch + 1) * data.count)
                 let eta = seconds(clock.now - runStart) / runDone * (runTotal - runDone)
-                progress(.step(epoch: epoch, epochs: config.epochs, step: s + 1, steps: steps,
+                try progress(.step(epoch: epoch, epochs: config.epochs, step: s + 1, steps: steps,
                                loss: lossSum / Double(s + 1), imagesPerSecond: rate, eta: eta))
             }
             let secondsTaken = seconds(clock.now - epochStart)
@@ -201,7 +202,7 @@ public struct Trainer: Sendable {
             state.history.append(record)
             // Checkpoint first: once an epoch is reported, it is safe on disk.
             try epochFinished(state)
-            progress(.epochEnd(record))
+            try progress(.epochEnd(record))
         }
         return state
     }
@@ -233,10 +234,4 @@ public struct Trainer: Sendable {
         guard let head = workspaces.first else { return body(taken) }
         return head.grads.withUnsafeMutableBufferPointer { withGradients(workspaces.dropFirst(), taken + [$0.baseAddress!], body) }
     }
-}
-
-/// A duration in seconds.
-public func seconds(_ d: Duration) -> Double {
-    let c = d.components
-    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
 }

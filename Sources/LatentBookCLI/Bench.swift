@@ -3,6 +3,7 @@ import Datasets
 import Engine
 import FMAPeak
 import Foundation
+import ReportModel
 
 /// `make bench`: the figures BENCHMARKS.md records, measured on this machine.
 struct Bench: ParsableCommand {

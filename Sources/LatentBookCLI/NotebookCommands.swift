@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Notebook
+import ReportModel
 import Runtime
 
 extension Profile: ExpressibleByArgument {}
@@ -17,21 +18,13 @@ struct NotebookOptions: ParsableArguments {
 /// (binary, not UTF-8, empty, over the size limit) gets its diagnostic and nil; a file that
 /// cannot be read at all throws, since nothing can be done with it.
 func loadPlan(_ path: String, profile: Profile) throws -> Plan? {
-    let bytes: [UInt8]
-    switch readNotebook(path) {
-    case .success(let read): bytes = read
-    case .failure(.tooLarge(let size)):
-        printError(NotebookFile.tooLarge(file: path, bytes: size).description)
-        return nil
-    case .failure(.cannotRead(let reason)):
-        throw CommandError("error: cannot read notebook \(path): \(reason)")
-    }
-    switch NotebookFile.decode(bytes, file: path) {
-    case .failure(let diagnostic):
+    switch Runner.plan(path, profile: profile) {
+    case .failure(.notANotebook(let diagnostic)):
         printError(diagnostic.description)
         return nil
-    case .success(let source):
-        let plan = Plan(source: source, file: path, profile: profile)
+    case .failure(.cannotRead(_, let reason)):
+        throw CommandError("error: cannot read notebook \(path): \(reason)")
+    case .success(let plan):
         for d in plan.diagnostics { printError(d.description) }
         return plan
     }
@@ -40,33 +33,6 @@ func loadPlan(_ path: String, profile: Profile) throws -> Plan? {
 /// Reads all plans before any runs, so a missing file stops the command before hours of work.
 func loadPlans(_ paths: [String], profile: Profile) throws -> [Plan?] {
     try paths.map { try loadPlan($0, profile: profile) }
-}
-
-private enum ReadFailure: Error {
-    case tooLarge(Int)
-    case cannotRead(String)
-}
-
-/// The file's bytes; one over the limit is refused without reading it (it may be /dev/zero).
-private func readNotebook(_ path: String) -> Result<[UInt8], ReadFailure> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return .failure(.cannotRead(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { return .failure(.cannotRead(String(cString: strerror(errno)))) }
-    if info.st_mode & S_IFMT == S_IFDIR { return .failure(.cannotRead("it is a directory")) }
-    if info.st_mode & S_IFMT == S_IFREG && Int(info.st_size) > NotebookFile.maximumBytes { return .failure(.tooLarge(Int(info.st_size))) }
-    // Read one byte past the limit, so that a pipe or device that never ends is cut off too.
-    let capacity = NotebookFile.maximumBytes + 1
-    var failure: Int32 = 0
-    let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-        while count < capacity {
-            let n = read(fd, buffer.baseAddress! + count, capacity - count)
-            if n > 0 { count += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : 0; break }
-        }
-    }
-    if failure != 0 { return .failure(.cannotRead(String(cString: strerror(failure)))) }
-    return bytes.count > NotebookFile.maximumBytes ? .failure(.tooLarge(bytes.count)) : .success(bytes)
 }
 
 struct CommandError: Error, CustomStringConvertible {
@@ -101,73 +67,32 @@ struct Run: ParsableCommand {
         var failed = false
         try reportingErrors {
             let plans = try loadPlans(notebooks, profile: options.profile)
-            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
+            let runner = Runner(store: try ResultStore(directory: URL(fileURLWithPath: options.cache)))
             for plan in plans {
                 guard let plan else { failed = true; continue }
-                var settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
-                if let cell {
-                    let target = try resolveCell(cell, in: plan)
-                    let selected = downstream ? dependents(of: target, in: plan) : [target]
-                    settings.force = selected
-                    settings.only = selected
-                }
-                let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
+                let selection = try cell.map { CellSelection.only(try plan.cell(matching: $0), downstream: downstream) } ?? .all
+                let run = try runNotebook(plan, selection, runner: runner, threads: threads, data: data, output: output)
                 printText(run.records)
                 failed = failed || run.failed
             }
         }
         if failed { throw ExitStatus.notebookErrors }
     }
-
-    private func resolveCell(_ s: String, in plan: Plan) throws -> String {
-        if let i = Int(s) {
-            guard (1...plan.steps.count).contains(i) else { throw CommandError("error: no cell \(i): the notebook has \(plan.steps.count) cells") }
-            return plan.steps[i - 1].cell.name
-        }
-        guard plan.step(named: s) != nil else {
-            let hint = didYouMean(s, among: plan.steps.map(\.cell.name))
-            throw CommandError("error: no cell named '\(s)'\(hint)")
-        }
-        return s
-    }
-
-    /// The cell and every cell that reads it, directly or through others.
-    private func dependents(of name: String, in plan: Plan) -> Set<String> {
-        var set: Set<String> = [name]
-        for step in plan.steps where step.options.references.contains(where: set.contains) { set.insert(step.cell.name) }
-        return set
-    }
 }
 
-/// One notebook run through the interpreter, its JSON summary written: what `run` and
-/// `render` share.
-struct NotebookRun {
-    let plan: Plan
-    let settings: RunSettings
-    let records: [CellRecord]
-    /// Invalid cells, failed or skipped cells, or prose citing results that do not exist.
-    let failed: Bool
-
-    var slug: String { URL(fileURLWithPath: plan.notebook.file).deletingPathExtension().lastPathComponent }
-
-    static func execute(_ plan: Plan, settings: RunSettings, store: ResultStore, output: String) throws -> NotebookRun {
-        let progress = ProgressLine()
-        let records = Interpreter(plan: plan, settings: settings, store: store, log: { progress.clear(); printError($0) },
-                                  progress: { progress.show($0) }).run()
-        progress.clear()
-        let referenceErrors = referenceProblems(plan: plan, records: records)
-        referenceErrors.forEach { printError($0.description) }
-        let run = NotebookRun(plan: plan, settings: settings, records: records,
-                              failed: plan.hasErrors || !referenceErrors.isEmpty
-                                  || records.contains { $0.status == .failed || $0.status == .skipped })
-        let summary = RunSummary(plan: plan, records: records, settings: settings)
-        let out = URL(fileURLWithPath: output).appendingPathComponent(run.slug + ".json")
-        try AtomicFile.write(try summary.encoded(), to: out)
-        let counts = Dictionary(grouping: records, by: \.status).mapValues(\.count)
-        printError("\(plan.notebook.file): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
-                   + " → \(out.path)")
-        return run
-    }
+/// One notebook through the runner, its events printed to stderr and its JSON summary written:
+/// what `run` and `render` share.
+func runNotebook(_ plan: Plan, _ selection: CellSelection, runner: Runner, threads: Int, data: String?, output: String) throws -> NotebookRun {
+    let printer = EventPrinter()
+    let settings = RunSettings(profile: plan.profile, threads: threads, dataDirectory: data)
+    let out = URL(fileURLWithPath: output)
+    let run = try runner.run(plan, selection, settings: settings, summaryDirectory: out, events: printer.print)
+    printer.done()
+    run.referenceProblems.forEach { printError($0.description) }
+    let counts = Dictionary(grouping: run.records, by: \.status).mapValues(\.count)
+    printError("\(plan.notebook.file): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+               + " → \(out.appendingPathComponent(run.slug + ".json").path)")
+    return run
 }
 
 extension CellRecord.Status: CaseIterable {
@@ -183,17 +108,10 @@ struct Cells: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let plan = try loadPlan(notebook, profile: options.profile) else { throw ExitStatus.notebookErrors }
-            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
-            let index = store.readIndex(notebook: notebook)
-            let rows = plan.steps.map { step -> [String] in
-                let last = index[step.cell.name]
-                let status: String
-                if let key = step.key, store.contains(key) { status = "cached" }
-                else if step.key == nil { status = "invalid" }
-                else if last != nil { status = "stale" }
-                else { status = "never run" }
-                return [String(step.cell.index + 1), step.cell.name, step.cell.directive, String(step.cell.location.line), status,
-                        last.map { formatFixed($0.seconds, 2) + " s" } ?? "–"]
+            let runner = Runner(store: try ResultStore(directory: URL(fileURLWithPath: options.cache)))
+            let rows = runner.statuses(plan).map { step, status, last -> [String] in
+                [String(step.cell.index + 1), step.cell.name, step.cell.directive, String(step.cell.location.line), status.rawValue,
+                 last.map { formatFixed($0.seconds, 2) + " s" } ?? "–"]
             }
             print(textTable(columns: ["#", "name", "directive", "line", "status", "last run"], rows: rows))
         }

@@ -1,5 +1,8 @@
 import Engine
 import Foundation
+import ReportModel
+import Runtime
+import ReportModel
 
 /// `train`'s progress: the step line on a terminal, one line per epoch everywhere.
 final class ProgressPrinter {
@@ -25,4 +28,38 @@ func duration(_ seconds: Double) -> String {
     if s < 60 { return "\(s)s" }
     if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
     return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+}
+
+/// A notebook run's events on stderr: a line per cell computed, epoch and warning; the training
+/// step as a self-overwriting line on a terminal.
+final class EventPrinter {
+    private let line = ProgressLine()
+
+    func print(_ event: RunEvent) {
+        switch event {
+        case let .started(cell, index, count):
+            say("[\(index + 1)/\(count)] \(cell.directive) \(cell.cell)")
+        case let .trainingStep(cell, epoch, epochs, step, steps, loss, rate, eta):
+            line.show("  \(cell.cell): epoch \(epoch)/\(epochs) step \(step)/\(steps) loss \(formatFixed(loss, 4)) "
+                      + "\(grouped(Int(rate))) img/s ETA \(Int(eta.rounded()))s")
+        case let .epochFinished(cell, r, epochs):
+            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) loss \(formatFixed(r.loss, 4)) "
+                + "\(formatFixed(r.seconds, 1)) s \(grouped(Int(r.imagesPerSecond))) img/s")
+        case let .note(_, text):
+            say("  " + text)
+        case let .failed(cell, at, reason):
+            say("\(cell.notebook):\(at.line):\(at.column): error: \(cell.cell): " + reason.replacingOccurrences(of: "\nhint: ", with: "\n  hint: "))
+        case .warning(let text):
+            say("warning: " + text)
+        case .cached, .finished, .skipped:
+            break  // the summary line and `run`'s text say these
+        }
+    }
+
+    func done() { line.clear() }
+
+    private func say(_ text: String) {
+        line.clear()
+        printError(text)
+    }
 }

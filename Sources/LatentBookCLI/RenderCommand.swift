@@ -15,9 +15,13 @@ struct RenderReport: ParsableCommand {
     var data: String?
     @Option(name: .shortAndLong, help: "Where to write <notebook>.html, <notebook>.json and index.html.") var output = "output"
     @Option(help: "Title of index.html.") var title = "LatentBook report"
+    @Option(help: "Rerun this cell (name or 1-based index) even if cached, and update the page; the other cells come from the cache.")
+    var cell: String?
+    @Flag(help: "With --cell: also rerun the cells that depend on it.") var downstream = false
     @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
+        if downstream && cell == nil { throw ValidationError("--downstream needs --cell") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -26,15 +30,17 @@ struct RenderReport: ParsableCommand {
         AtomicFile.removeStaleTemporaries(in: URL(fileURLWithPath: output))
         var failed = false
         try reportingErrors {
-            let plans = try loadPlans(try notebookPaths(inputs), profile: options.profile)
-            let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
+            let paths = try notebookPaths(inputs)
+            if cell != nil && paths.count != 1 { throw CommandError("error: --cell takes exactly one notebook; \(paths.count) were given") }
+            let plans = try loadPlans(paths, profile: options.profile)
+            let runner = Runner(store: try ResultStore(directory: URL(fileURLWithPath: options.cache)))
             let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: options.profile, threads: threads)
             var rendered: [ReportNotebook] = []
             let images = EncodedImages()
             for plan in plans {
                 guard let plan else { failed = true; continue }
-                let settings = RunSettings(profile: options.profile, threads: threads, dataDirectory: data)
-                let run = try NotebookRun.execute(plan, settings: settings, store: store, output: output)
+                let selection = try cell.map { CellSelection.rerun(try plan.cell(matching: $0), downstream: downstream) } ?? .all
+                let run = try runNotebook(plan, selection, runner: runner, threads: threads, data: data, output: output)
                 failed = failed || run.failed
                 let notebook = ReportNotebook(notebook: plan.notebook, records: run.records, slug: run.slug)
                 try write(ReportHTML.page(notebook, footer: footer, images: images), to: pageName(run.slug))

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ReportModel
 import Runtime
 
 /// `run`'s text rendering of cell outputs (the HTML report draws them properly).
@@ -7,7 +8,7 @@ func printText(_ records: [CellRecord]) {
     for r in records where r.status != .notRun {
         let time = r.result.map { " \(formatFixed($0.seconds, 2)) s" } ?? ""
         print("\n== [\(r.step.cell.index + 1)] \(r.step.cell.directive) \(r.step.cell.name) — \(r.status.rawValue)\(time)")
-        if let title = r.step.options.string("title") { print("# " + title) }
+        if let title = r.step.presentation.title { print("# " + title) }
         if let reason = r.reason { print(reason) }
         for output in r.result?.outputs ?? [] {
             switch output {
@@ -23,7 +24,7 @@ func printText(_ records: [CellRecord]) {
                 print("[images: \(g.rows)×\(g.columns) of \(g.height)×\(g.width)×\(g.channels) — \(g.title)]")
             }
         }
-        if let caption = r.step.options.string("caption") { print("Caption: " + caption) }
+        if let caption = r.step.presentation.caption { print("Caption: " + caption) }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Engine
 import Foundation
+import ReportModel
 import Runtime
 
 enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
@@ -73,51 +74,16 @@ struct Train: ParsableCommand {
             print(model.summary)
             print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed), oneDNN \(OneDNN.isaName)")
             let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
-            let notes = ["seed": String(seed), "data": data.name,
-                         "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
-            let trainer = try Trainer(model: model, config: config, threads: threads)  // refuses a model too large, before allocating
-            var start = TrainingState.initial(model, seed: seed)
-            if let save, let resumed = try resumable(at: save, spec: model.spec, config: config, notes: notes) {
-                start = resumed
-                print("resuming \(save) after epoch \(resumed.history.count)")
-            }
-            let order = EpochOrder(count: data.count, seed: seed)
+            // The train directive's path: checkpoint after every epoch, resume an existing one.
+            let training = TrainingRun(spec: model.spec, config: config, seed: seed, threads: threads,
+                                       checkpoint: save.map { URL(fileURLWithPath: $0) }, mismatch: .refuse)
             let progress = ProgressPrinter()
-            let final = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: progress.handle) { state in
-                if let save {
-                    try AtomicFile.write(try Checkpoint(spec: model.spec, config: config, state: state, notes: notes).safetensors().encoded(),
-                                         to: URL(fileURLWithPath: save))
-                }
-            }
-            let seconds = final.history.reduce(0) { $0 + $1.seconds }
-            print("final loss \(formatFixed(final.history.last!.loss, 4)) after \(final.history.count) epochs (\(formatFixed(seconds, 1)) s this run)")
+            let (_, checkpoint) = try training.run(data: data, progress: progress.handle,
+                                                   resumed: { print("resuming \(save ?? "") after epoch \($0)") })
+            let history = checkpoint.state.history
+            let seconds = history.reduce(0) { $0 + $1.seconds }
+            print("final loss \(formatFixed(history.last?.loss ?? .nan, 4)) after \(history.count) epochs (\(formatFixed(seconds, 1)) s this run)")
             if let save { print("saved \(save)") }
-        }
-    }
-
-    /// An existing checkpoint at the save path continues training if it was made by the same
-    /// model, settings and data; anything else is an error rather than a silent overwrite.
-    private func resumable(at path: String, spec: ModelSpec, config: TrainingConfig, notes: [String: String]) throws -> TrainingState? {
-        guard let bytes = FileManager.default.contents(atPath: path) else { return nil }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint(SafeTensors(decoding: [UInt8](bytes))) } catch {
-            throw ResumeError(path: path, problem: .unreadable("\(error)"))
-        }
-        guard checkpoint.canContinue(spec: spec, config: config, notes: notes) else { throw ResumeError(path: path, problem: .otherModel) }
-        return checkpoint.state
-    }
-}
-
-/// A file at --save that training cannot continue from; it is left as it is.
-struct ResumeError: Error, CustomStringConvertible {
-    enum Problem { case otherModel, unreadable(String) }
-    let path: String
-    let problem: Problem
-
-    var description: String {
-        switch problem {
-        case .otherModel: "error: \(path) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path"
-        case .unreadable(let reason): "error: \(path) is not a readable checkpoint: \(reason)\nhint: remove it or choose another --save path"
         }
     }
 }

@@ -1,3 +1,5 @@
+import ReportModel
+
 /// A position in the notebook file: 1-based line and column. Columns count Unicode scalars
 /// (a tab is one column), the way libyaml counts them.
 public struct SourceLocation: Hashable, Sendable, Codable, Comparable {
@@ -112,17 +114,17 @@ enum Problem {
         case .malformedReference(let text):
             "malformed inline reference '\(text)'"
         case .notUTF8(let byte):
-            "the notebook is not UTF-8 text: byte 0x\(hex(byte)) here is not valid UTF-8"
+            "the notebook is not UTF-8 text: byte 0x\(hex(byte, width: 2, uppercase: true)) here is not valid UTF-8"
         case .binaryFile:
             "the notebook contains a NUL byte: this is a binary file, not Markdown"
         case .emptyNotebook:
             "the notebook is empty"
         case .tooLarge(let bytes):
-            "the notebook is \(thousands(bytes)) bytes, over the limit of \(thousands(NotebookFile.maximumBytes)) (4 MiB)"
+            "the notebook is \(grouped(bytes)) bytes, over the limit of \(grouped(NotebookFile.maximumBytes)) (4 MiB)"
         case .dataOutsideNotebook(let path):
             "data directory '\(path)' is outside the notebook's folder"
         case .tooManyCells(let count):
-            "the notebook has \(thousands(count)) cells, over the limit of \(thousands(NotebookFile.maximumCells)); none was checked"
+            "the notebook has \(grouped(count)) cells, over the limit of \(grouped(NotebookFile.maximumCells)); none was checked"
         }
     }
 
@@ -158,17 +160,6 @@ enum Problem {
     }
 }
 
-private func hex(_ byte: UInt8) -> String {
-    let digits = String(byte, radix: 16, uppercase: true)
-    return digits.count == 1 ? "0" + digits : digits
-}
-
-/// 1234567 → "1,234,567".
-private func thousands(_ n: Int) -> String {
-    var digits = Array(String(n)), out: [Character] = []
-    while digits.count > 3 { out = [","] + digits.suffix(3) + out; digits.removeLast(3) }
-    return String(digits + out)
-}
 
 /// Collects the problems found while parsing one file.
 struct DiagnosticLog {

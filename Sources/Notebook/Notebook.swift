@@ -1,3 +1,5 @@
+import ReportModel
+
 /// A fenced code block whose info string starts with a directive name; its body is a YAML
 /// mapping of options.
 public struct Cell: Sendable, Hashable {

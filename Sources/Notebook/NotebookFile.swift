@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a file must be before it is parsed as a notebook: UTF-8 text, not binary, not empty,
 /// and of a size a person writes. The limits keep a hostile or mistaken input (a dataset, a
 /// log, a generated file) from costing minutes or gigabytes before its first diagnostic.
@@ -11,6 +13,33 @@ public enum NotebookFile {
     /// The diagnostic for a file that is over `maximumBytes`, found without reading it.
     public static func tooLarge(file: String, bytes: Int) -> Diagnostic {
         diagnostic(.tooLarge(bytes: bytes), file: file, at: SourceLocation(line: 1, column: 1))
+    }
+
+    public enum ReadFailure: Error {
+        case tooLarge(Int)
+        case cannotRead(String)
+    }
+
+    /// The file's bytes; one over the limit is refused without reading it (it may be /dev/zero).
+    public static func read(_ path: String) -> Result<[UInt8], ReadFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(.cannotRead(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(.cannotRead(String(cString: strerror(errno)))) }
+        if info.st_mode & S_IFMT == S_IFDIR { return .failure(.cannotRead("it is a directory")) }
+        if info.st_mode & S_IFMT == S_IFREG && Int(info.st_size) > maximumBytes { return .failure(.tooLarge(Int(info.st_size))) }
+        // Read one byte past the limit, so that a pipe or device that never ends is cut off too.
+        let capacity = maximumBytes + 1
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            while count < capacity {
+                let n = Glibc.read(fd, buffer.baseAddress! + count, capacity - count)
+                if n > 0 { count += n } else if n < 0 && errno == EINTR { continue } else { failure = n < 0 ? errno : 0; break }
+            }
+        }
+        if failure != 0 { return .failure(.cannotRead(String(cString: strerror(failure)))) }
+        return bytes.count > maximumBytes ? .failure(.tooLarge(bytes.count)) : .success(bytes)
     }
 
     /// The file's text, or the one diagnostic saying why it is not a notebook.

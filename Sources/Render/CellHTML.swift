@@ -1,6 +1,6 @@
-import Engine
 import Foundation
 import Notebook
+import ReportModel
 import Runtime
 
 /// A directive cell on the page: its source folded, its outputs (texts, then the figure, then
@@ -10,8 +10,7 @@ extension ReportDocument {
         let anchor = cellAnchor(notebook: index, cell: cell.name)
         var out = "<section class=\"cell cell-\(anchorPart(cell.directive))\" id=\"\(anchor)\">\n"
         out += sourceHTML(cell)
-        let options = record?.step.options
-        let title = options?.string("title"), caption = options?.string("caption")
+        let title = record?.step.presentation.title, caption = record?.step.presentation.caption
         guard let record else {
             return out + "<p class=\"cell-status\">not run</p>\n</section>\n"
         }
@@ -93,7 +92,7 @@ extension ReportDocument {
 
     /// A grid as an SVG: the composited PNG (embedded once per document) with row labels, column
     /// labels and latent-axis values as text around it, so it scales as one piece.
-    private mutating func imageGridHTML(_ grid: ImageGrid, tensor: SafeTensors.Tensor?, key: String?) -> String {
+    private mutating func imageGridHTML(_ grid: ImageGrid, tensor: Pixels?, key: String?) -> String {
         let imageSize = grid.height * grid.width * grid.channels
         guard grid.rows > 0, grid.columns > 0, imageSize > 0, let tensor, tensor.values.count % imageSize == 0,
               tensor.values.count / imageSize <= grid.rows * grid.columns else {

@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Runtime
 
 /// Where the tiles of a composited grid lie, in PNG pixels, so the HTML can draw row labels
@@ -79,8 +80,7 @@ public enum ImageGridRender {
     public static func fingerprint(_ png: [UInt8]) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in png { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hex(hash, width: 16)
     }
 
     /// [0, 1] → 0…255, rounding half away from zero; out-of-range values clamp and NaN is 0.

@@ -1,7 +1,6 @@
-import Datasets
-import Engine
 import Foundation
 import Notebook
+import ReportModel
 import Runtime
 
 /// One executed notebook as a report shows it.
@@ -103,7 +102,7 @@ struct ReportDocument {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="LatentBook \(engineVersion)">
+            <meta name="generator" content="LatentBook \(latentBookVersion)">
             <title>\(xmlEscape(title))</title>
             <style>
             \(reportStyle)</style>
@@ -234,15 +233,14 @@ struct ReportDocument {
     }
 
     private func footerHTML(_ footer: ReportFooter) -> String {
-        var files: [DataChecksum] = []
+        var files: [DataFile] = []
         for nb in notebooks {
             for record in nb.records {
-                guard case .dataset(let recipe)? = record.result?.value else { continue }
-                for file in recipe.dataFiles where !files.contains(file) { files.append(file) }
+                for file in record.result?.dataFiles ?? [] where !files.contains(file) { files.append(file) }
             }
         }
         let threads = "\(footer.threads) thread\(footer.threads == 1 ? "" : "s")"
-        var out = "<footer class=\"report-footer\">\n<p>Rendered \(xmlEscape(footer.date)) by LatentBook \(xmlEscape(engineVersion))"
+        var out = "<footer class=\"report-footer\">\n<p>Rendered \(xmlEscape(footer.date)) by LatentBook \(xmlEscape(latentBookVersion))"
         out += " · profile \(footer.profile.rawValue) · \(threads)</p>\n"
         if !files.isEmpty {
             out += "<table class=\"checksums\">\n<caption>Data files (SHA-256 of the uncompressed IDX files, verified when loaded)</caption>\n"

@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Runtime
 
 /// Figures as inline SVG for the HTML report: no script, no external references, text escaped.

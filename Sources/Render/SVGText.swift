@@ -1,5 +1,5 @@
-import Engine
 import Foundation
+import ReportModel
 
 /// Text for XML content and attribute values. Notebooks are untrusted, so every string that
 /// reaches a report goes through here; characters XML 1.0 cannot carry become U+FFFD.

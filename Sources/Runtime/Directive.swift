@@ -6,23 +6,48 @@ public enum ResultKind: String, Sendable, Codable, CaseIterable {
     case dataset, model, latents, images, scores, figure
 }
 
-/// A directive: its options and how to execute it. Directives map to executors through the
+/// A directive: its typed options and how to execute it. Directives map to executors through the
 /// registry (knitr-style); adding one is adding a type and a line in `DirectiveRegistry.standard`.
 public protocol Directive: Sendable {
+    associatedtype Options: DirectiveOptions
     var name: String { get }
     var summary: String { get }
     var resultKind: ResultKind { get }
     /// A realistic cell (or cells) for the reference; the examples of all directives, in
     /// registry order, form a notebook that checks clean (tested).
     var example: String { get }
-    var options: [OptionSpec] { get }
-    /// Checks that involve several options; returns (option, reason) pairs.
-    func check(_ options: ResolvedOptions) -> [(String, String)]
-    func execute(_ context: ExecutionContext) throws -> CellResult
+    /// What besides its options, seed and inputs decides the result (the files a dataset reads),
+    /// as lines of the cache key.
+    func keyParts(_ options: Options) -> [String]
+    func execute(_ options: Options, in context: ExecutionContext) throws -> CellResult
 }
 
 extension Directive {
-    public func check(_ options: ResolvedOptions) -> [(String, String)] { [] }
+    public func keyParts(_ options: Options) -> [String] { [] }
+
+    /// Every option a cell of this directive accepts: its own, then the presentation options.
+    public var options: [OptionSpec] { Options.specs + Presentation.specs }
+
+    /// The options whose Swift property cannot hold these values (a declaration mistake).
+    public func propertiesRefusing(_ values: [String: OptionValue]) -> [String] {
+        Options.refusing(values) + Presentation.refusing(values)
+    }
+
+    // The plan keeps options type-erased (a notebook mixes directives); these open them again.
+    func decode(_ values: [String: OptionValue]) -> any DirectiveOptions { Options(values: values) }
+
+    func check(_ options: any DirectiveOptions) -> [(String, String)] { typed(options).check() }
+
+    func keyParts(erased options: any DirectiveOptions) -> [String] { keyParts(typed(options)) }
+
+    func execute(erased options: any DirectiveOptions, in context: ExecutionContext) throws -> CellResult {
+        try execute(typed(options), in: context)
+    }
+
+    private func typed(_ options: any DirectiveOptions) -> Options {
+        guard let o = options as? Options else { preconditionFailure("the plan decodes a cell's options with its own directive") }
+        return o
+    }
 }
 
 public struct DirectiveRegistry: Sendable {
@@ -35,17 +60,10 @@ public struct DirectiveRegistry: Sendable {
     }
 
     public subscript(_ name: String) -> (any Directive)? { directives[name] }
-    public var all: [any Directive] { names.map { directives[$0]! } }
+    public var all: [any Directive] { names.compactMap { directives[$0] } }
 
     public static let standard = DirectiveRegistry([
         DatasetDirective(), TrainDirective(), EncodeDirective(), DecodeDirective(),
         MaskDirective(), NoiseDirective(), ScoreDirective(), PlotDirective(),
     ])
 }
-
-/// Options every directive accepts for presentation. They are never baked into results: the
-/// report and `run` show them from the notebook as it is now, so editing them recomputes nothing.
-let presentationOptions: [OptionSpec] = [
-    OptionSpec("title", .string, presentation: true, help: "Heading shown above the cell's outputs."),
-    OptionSpec("caption", .string, presentation: true, help: "Caption of the cell's figure or table."),
-]

@@ -2,6 +2,7 @@ import Datasets
 import Engine
 import Foundation
 import Notebook
+import ReportModel
 
 public struct RunSettings: Sendable {
     public var profile: Profile
@@ -49,24 +50,24 @@ public final class Interpreter {
     public let plan: Plan
     public let settings: RunSettings
     public let store: ResultStore
-    /// Progress and warnings, one line at a time (the CLI sends them to stderr).
-    public let log: (String) -> Void
-    /// Live step progress (a self-overwriting terminal line in the CLI).
-    public let progress: (String) -> Void
+    /// Where the run's events go (the CLI prints them, the preview streams them).
+    public let events: (RunEvent) -> Void
+    public let cancellation: Cancellation
 
     private var records: [String: CellRecord] = [:]
-    private var datasets: [String: ImageSet] = [:]
+    private var loadedImages: [String: ImageSet] = [:]
     private let notebookDirectory: URL
 
-    public init(plan: Plan, settings: RunSettings, store: ResultStore,
-                log: @escaping (String) -> Void = { _ in }, progress: @escaping (String) -> Void = { _ in }) {
-        self.plan = plan; self.settings = settings; self.store = store; self.log = log; self.progress = progress
+    public init(plan: Plan, settings: RunSettings, store: ResultStore, cancellation: Cancellation = Cancellation(),
+                events: @escaping (RunEvent) -> Void = { _ in }) {
+        self.plan = plan; self.settings = settings; self.store = store; self.cancellation = cancellation; self.events = events
         notebookDirectory = URL(fileURLWithPath: plan.notebook.file).deletingLastPathComponent()
     }
 
     /// Runs the notebook (or the selected cells) and returns a record per cell, in order.
     public func run() -> [CellRecord] {
         for step in plan.steps where settings.only?.contains(step.cell.name) ?? true {
+            if cancellation.isCancelled { break }
             _ = obtain(step.cell.name)
         }
         let finished = plan.steps.map { step in
@@ -76,7 +77,7 @@ public final class Interpreter {
         for r in finished where r.status == .fresh || r.status == .cached {
             index[r.step.cell.name] = .init(key: r.step.key!, seconds: r.result?.seconds ?? r.seconds, finished: Date())
         }
-        do { try store.updateIndex(notebook: plan.notebook.file, index) } catch { log("warning: \(error)") }
+        do { try store.updateIndex(notebook: plan.notebook.file, index) } catch { events(.warning("\(error)")) }
         return finished
     }
 
@@ -89,9 +90,24 @@ public final class Interpreter {
         return record
     }
 
+    func event(_ step: Plan.Step) -> CellEvent {
+        CellEvent(notebook: plan.notebook.file, cell: step.cell.name, directive: step.cell.directive)
+    }
+
     private func produce(_ step: Plan.Step) -> CellRecord {
+        let record = compute(step)
+        switch record.status {
+        case .cached: events(.cached(event(step), seconds: record.seconds))
+        case .fresh: events(.finished(event(step), seconds: record.seconds))
+        case .skipped: events(.skipped(event(step), because: record.reason ?? ""))
+        case .failed, .notRun: break  // failures are reported where they happen, with their location
+        }
+        return record
+    }
+
+    private func compute(_ step: Plan.Step) -> CellRecord {
         let name = step.cell.name
-        guard step.problems.isEmpty, let directive = step.directive else {
+        guard step.problems.isEmpty, let directive = step.directive, let options = step.typed else {
             return CellRecord(step: step, status: .failed, result: nil,
                               reason: step.problems.map(\.description).joined(separator: "\n"), seconds: 0)
         }
@@ -113,21 +129,23 @@ public final class Interpreter {
             if !forced, let cached = load(key, name: name) {
                 return CellRecord(step: step, status: .cached, result: cached, reason: nil, seconds: seconds(since: start, clock))
             }
-            log("[\(step.cell.index + 1)/\(plan.steps.count)] \(step.cell.directive) \(name)")
+            if cancellation.isCancelled {
+                return CellRecord(step: step, status: .notRun, result: nil, reason: "cancelled", seconds: 0)
+            }
+            events(.started(event(step), index: step.cell.index, count: plan.steps.count))
             do {
                 let context = ExecutionContext(interpreter: self, step: step, key: key)
-                var result = try directive.execute(context)
+                var result = try directive.execute(erased: options, in: context)
                 result.seconds = seconds(since: start, clock)
                 try store.save(key, try ResultCodec.encode(result))
                 return CellRecord(step: step, status: .fresh, result: result, reason: nil, seconds: result.seconds)
+            } catch is CancellationError {
+                return CellRecord(step: step, status: .notRun, result: nil, reason: "cancelled", seconds: seconds(since: start, clock))
             } catch {
-                progress("")
                 // Errors from below may word themselves as a full "error: …" line; say it once, at the cell.
                 var reason = "\(error)"
                 if reason.hasPrefix("error: ") { reason.removeFirst("error: ".count) }
-                let at = step.cell.location
-                log("\(plan.notebook.file):\(at.line):\(at.column): error: \(name): "
-                    + reason.replacingOccurrences(of: "\nhint: ", with: "\n  hint: "))
+                events(.failed(event(step), location: step.cell.location, reason: reason))
                 return CellRecord(step: step, status: .failed, result: nil, reason: reason, seconds: seconds(since: start, clock))
             }
         }
@@ -137,34 +155,30 @@ public final class Interpreter {
         switch store.load(key) {
         case .hit(let bytes):
             do { return try ResultCodec.decode(bytes) } catch {
-                log("warning: cached result of '\(name)' is unreadable (\(error)); recomputing")
+                events(.warning("cached result of '\(name)' is unreadable (\(error)); recomputing"))
                 return nil
             }
         case .miss:
             return nil
         case .corrupt(let reason):
-            log("warning: cached result of '\(name)' is corrupt (\(reason)); recomputing")
+            events(.warning("cached result of '\(name)' is corrupt (\(reason)); recomputing"))
             return nil
         }
     }
 
     private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-        Engine.seconds(clock.now - start)
+        ReportModel.seconds(clock.now - start)
     }
 
     // MARK: - For execution contexts
 
     func result(of name: String) -> CellResult? { obtain(name).result }
 
-    /// A dataset cell's images, loaded once per run. A dataset cell executing passes its own
-    /// recipe (its result does not exist yet); others find it in the cell's result.
-    func images(of name: String, recipe: DatasetRecipe? = nil) throws -> ImageSet {
-        if let set = datasets[name] { return set }
-        guard let recipe = recipe ?? { if case .dataset(let r)? = result(of: name)?.value { r } else { nil } }() else {
-            preconditionFailure("checked by the plan")
-        }
+    /// Images loaded once per run, under the name of the cell that describes them.
+    func images(of name: String, recipe: DatasetRecipe) throws -> ImageSet {
+        if let set = loadedImages[name] { return set }
         let set = try recipe.load(from: dataDirectory())
-        datasets[name] = set
+        loadedImages[name] = set
         return set
     }
 
@@ -177,44 +191,59 @@ public final class Interpreter {
     }
 }
 
-/// What an executor sees: its options, its seed, its inputs, and where to report progress.
+/// What an executor sees besides its options: its seed, its inputs, and where to report progress.
 public struct ExecutionContext {
     let interpreter: Interpreter
     public let step: Plan.Step
     public let key: String
 
-    public var options: ResolvedOptions { step.options }
     public var seed: UInt64 { step.seed }
     public var threads: Int { interpreter.settings.threads }
     public var cellName: String { step.cell.name }
 
-    /// The result of the cell named by option `option`.
-    public func input(_ option: String) -> CellResult? {
-        options.string(option).flatMap { interpreter.result(of: $0) }
-    }
-    public func inputName(_ option: String) -> String? { options.string(option) }
-    /// The result of any earlier cell by name (plots reading several sources).
-    public func interpreterResult(_ name: String) -> CellResult? { interpreter.result(of: name) }
+    /// The value of an earlier cell (the plan has checked it is above and of the right kind).
+    public func value(of cell: CellName) -> CellValue? { interpreter.result(of: cell.name)?.value }
 
-    /// The images of the dataset cell named by option `option`, loaded once per run.
-    public func dataset(_ option: String) throws -> ImageSet {
-        try interpreter.images(of: options.string(option)!)
+    /// The images of a dataset cell, loaded once per run.
+    public func dataset(_ cell: CellName) throws -> ImageSet {
+        guard case .dataset(let recipe)? = value(of: cell) else { preconditionFailure("checked by the plan") }
+        return try interpreter.images(of: cell.name, recipe: recipe)
     }
 
-    func dataset(named name: String, recipe: DatasetRecipe) throws -> ImageSet {
+    /// Images a dataset cell is producing (its result does not exist yet).
+    func images(of name: String, recipe: DatasetRecipe) throws -> ImageSet {
         try interpreter.images(of: name, recipe: recipe)
     }
 
-    public func model(_ option: String) -> TrainedModel {
-        guard case .model(let m)? = input(option)?.value else { preconditionFailure("checked by the plan") }
+    public func model(_ cell: CellName) -> TrainedModel {
+        guard case .model(let m)? = value(of: cell) else { preconditionFailure("checked by the plan") }
         return m
     }
 
-    /// A metric of an earlier cell (`cell.field`), if it has one.
-    public func metric(cell: String, field: String) -> Metric? { interpreter.result(of: cell)?.metrics[field] }
+    public func latents(_ cell: CellName) -> Latents {
+        guard case .latents(let z)? = value(of: cell) else { preconditionFailure("checked by the plan") }
+        return z
+    }
 
-    public func log(_ line: String) { interpreter.log(line) }
-    public func progress(_ line: String) { interpreter.progress(line) }
+    /// A metric of an earlier cell (`cell.field`), if it has one.
+    public func metric(_ ref: MetricName) -> Metric? { interpreter.result(of: ref.cell)?.metrics[ref.field] }
+
+    /// Something worth saying about the cell (a resumed training).
+    public func note(_ text: String) { interpreter.events(.note(interpreter.event(step), text)) }
+    public func warning(_ text: String) { interpreter.events(.warning(text)) }
+
+    /// Reports training progress; throws `CancellationError` once the run is cancelled.
+    public func training(_ event: TrainingEvent, of epochs: Int) throws {
+        let cell = interpreter.event(step)
+        switch event {
+        case let .step(epoch, _, step, steps, loss, rate, eta):
+            interpreter.events(.trainingStep(cell, epoch: epoch, epochs: epochs, step: step, steps: steps,
+                                             loss: loss, imagesPerSecond: rate, eta: eta))
+        case .epochEnd(let record):
+            interpreter.events(.epochFinished(cell, record, epochs: epochs))
+        }
+        try interpreter.cancellation.check()
+    }
 
     /// Where a long computation keeps resumable state between runs.
     public var partialURL: URL { interpreter.store.partialURL(key) }

@@ -3,19 +3,26 @@ import Datasets
 import Engine
 import Foundation
 import Notebook
+import ReportModel
 
 /// A notebook checked and keyed, before anything runs: what `check` reports and `cells` lists.
 public struct Plan: Sendable {
     public struct Step: Sendable {
         public var cell: Cell
         public var directive: (any Directive)?
+        /// The option values, defaults included: what the cache key and the references are made of.
         public var options: ResolvedOptions
+        /// The directive's typed options; nil when the cell has problems.
+        public var typed: (any DirectiveOptions)?
+        public var presentation: Presentation
         public var seed: UInt64
         /// The content key; nil when the cell or one of its inputs is invalid.
         public var key: String?
         public var problems: [Diagnostic]
     }
     public var notebook: Notebook
+    /// The profile its options were resolved for.
+    public let profile: Profile
     public var steps: [Step]
     /// Every diagnostic: parse errors (including lookalike directives) and option errors, sorted by position.
     public var diagnostics: [Diagnostic]
@@ -26,6 +33,7 @@ public struct Plan: Sendable {
     public init(source: String, file: String, profile: Profile, registry: DirectiveRegistry = .standard) {
         let (notebook, parseProblems) = Notebook.parse(source, file: file, directives: Set(registry.names))
         self.notebook = notebook
+        self.profile = profile
         let table = CellTable(cells: notebook.cells, registry: registry)
         let resolver = OptionResolver(file: file, profile: profile, cells: table)
         let notebookSeed = notebook.frontMatter.seed ?? 0
@@ -39,22 +47,27 @@ public struct Plan: Sendable {
         for cell in notebook.cells where checked {
             let seed = Plan.cellSeed(notebook: notebookSeed, cell: cell.name)
             guard let directive = registry[cell.directive] else { continue }  // the parser only makes cells of known directives
-            var (options, problems) = resolver.resolve(cell, directive)
+            let resolution = resolver.resolve(cell, directive)
+            let options = resolution.values
+            var problems = resolution.problems
             // A body the parser could not read has no options to check: its error (on a body line or,
             // for a YAML error at its end, the closing fence) says it all.
             let bodyLines = cell.bodyLocation.line ... cell.bodyLocation.line + cell.body.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
             let bodyErrors = bodyLines.flatMap { parseErrorsByLine[$0] ?? [] }
             if !bodyErrors.isEmpty { problems = bodyErrors } else { diagnostics += problems }
             var key: String?
-            if problems.isEmpty {
-                let inputs = options.references
-                if inputs.allSatisfy({ keys[$0] != nil }) {
-                    key = Plan.key(directive: directive, options: options, seed: seed,
-                                   inputs: inputs.map { ($0, keys[$0]!) })
+            let typed = problems.isEmpty ? resolution.typed : nil
+            if let typed {
+                let inputs = options.references.map { ($0, keys[$0]) }
+                if inputs.allSatisfy({ $0.1 != nil }) {
+                    key = Plan.key(directive: directive.name, options: options, seed: seed,
+                                   inputs: inputs.compactMap { name, key in key.map { (name, $0) } },
+                                   extra: directive.keyParts(erased: typed))
                 }
             }
             if let key { keys[cell.name] = key }
-            steps.append(Step(cell: cell, directive: directive, options: options, seed: seed, key: key, problems: problems))
+            steps.append(Step(cell: cell, directive: directive, options: options, typed: typed, presentation: resolution.presentation,
+                              seed: seed, key: key, problems: problems))
         }
         for ref in notebook.references where checked && table.entries[ref.cell] == nil {
             let hint = didYouMean(ref.cell, among: table.names)
@@ -81,15 +94,14 @@ public struct Plan: Sendable {
 
     /// The cache key: everything that affects a result, listed explicitly (knitr-style) —
     /// key format, engine version, directive, execution options, seed, the keys of the cells it
-    /// reads, and the checksums of the data files it loads. Presentation options are left out.
-    static func key(directive: any Directive, options: ResolvedOptions, seed: UInt64, inputs: [(String, String)]) -> String {
-        var lines = ["latentbook-cache-key 2", "engine \(engineVersion)", "directive \(directive.name)", "seed \(seed)"]
+    /// reads, and what the directive adds (a dataset: the checksums of the files it loads).
+    /// Presentation options are left out.
+    static func key(directive: String, options: ResolvedOptions, seed: UInt64, inputs: [(String, String)], extra: [String]) -> String {
+        var lines = ["latentbook-cache-key 2", "engine \(engineVersion)", "directive \(directive)", "seed \(seed)"]
         for (name, value) in options.execution.sorted(by: { $0.key < $1.key }) { lines.append("option \(name)=\(value.canonical)") }
         for (name, key) in inputs.sorted(by: { $0.0 < $1.0 }) { lines.append("input \(name)=\(key)") }
-        if directive.resultKind == .dataset, let source = options.string("source"), let split = options.string("split") {
-            for sum in DatasetDirective.checksums(source: source, split: split) { lines.append("data \(sum.file)=\(sum.sha256)") }
-        }
-        return SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        lines += extra
+        return hex(SHA256.hash(data: Data(lines.joined(separator: "\n").utf8)))
     }
 }
 

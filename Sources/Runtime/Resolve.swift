@@ -77,18 +77,28 @@ public struct OptionResolver {
         self.file = file; self.profile = profile; self.cells = cells
     }
 
-    public func resolve(_ cell: Cell, _ directive: any Directive) -> (ResolvedOptions, [Diagnostic]) {
+    /// A cell's options: the values (for the cache key and references), and, when they are all
+    /// valid, the directive's typed options and the presentation, each decoded once.
+    public struct Resolution {
+        public var values: ResolvedOptions
+        public var typed: (any DirectiveOptions)?
+        public var presentation: Presentation
+        public var problems: [Diagnostic]
+    }
+
+    public func resolve(_ cell: Cell, _ directive: any Directive) -> Resolution {
         var values: [String: OptionValue] = [:]
         var problems: [Diagnostic] = []
         func report(_ p: OptionProblem, at location: SourceLocation) {
             problems.append(Diagnostic(file: file, location: location, severity: .error, message: p.message))
         }
-        let specs = Dictionary(uniqueKeysWithValues: directive.options.map { ($0.name, $0) })
+        let declared = directive.options
+        let specs = Dictionary(uniqueKeysWithValues: declared.map { ($0.name, $0) })
         var given = Set(cell.options.map(\.key))
         for entry in cell.options {
             guard let spec = specs[entry.key] else {
                 report(.unknownOption(name: entry.key, directive: directive.name,
-                                      suggestion: suggestion(for: entry.key, among: directive.options.map(\.name))),
+                                      suggestion: suggestion(for: entry.key, among: declared.map(\.name))),
                        at: entry.keyLocation)
                 continue
             }
@@ -106,19 +116,20 @@ public struct OptionResolver {
                 report(error.problem, at: error.location)
             }
         }
-        for spec in directive.options where values[spec.name] == nil && !given.contains(spec.name) {
+        for spec in declared where values[spec.name] == nil && !given.contains(spec.name) {
             if let d = spec.defaultValue { values[spec.name] = d } else if spec.required {
                 report(.missingOption(name: spec.name, directive: directive.name), at: cell.nameLocation)
             }
         }
-        let resolved = ResolvedOptions(values: values, presentation: Set(directive.options.filter(\.presentation).map(\.name)))
-        if problems.isEmpty {
-            for (option, reason) in directive.check(resolved) {
-                let at = cell.options.first { $0.key == option }?.value.location ?? cell.nameLocation
-                report(.invalid(option: option, reason: reason), at: at)
-            }
+        let resolved = ResolvedOptions(values: values, presentation: Set(declared.filter(\.presentation).map(\.name)))
+        let presentation = Presentation(values: values)
+        guard problems.isEmpty else { return Resolution(values: resolved, typed: nil, presentation: presentation, problems: problems) }
+        let typed = directive.decode(values)
+        for (option, reason) in directive.check(typed) {
+            let at = cell.options.first { $0.key == option }?.value.location ?? cell.nameLocation
+            report(.invalid(option: option, reason: reason), at: at)
         }
-        return (resolved, problems)
+        return Resolution(values: resolved, typed: problems.isEmpty ? typed : nil, presentation: presentation, problems: problems)
     }
 
     private enum ProfileChoice { case value(YAMLValue), absent, unknownProfile(String, SourceLocation) }

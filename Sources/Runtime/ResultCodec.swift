@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ReportModel
 
 /// A cell result on disk is one safetensors payload (inside a store entry):
 /// - metadata `latentbook.result`: JSON with the kind, outputs, metrics, seconds and the value's
@@ -25,7 +26,7 @@ enum ResultCodec {
     }
 
     static func encode(_ r: CellResult) throws -> [UInt8] {
-        var file = SafeTensors(tensors: r.tensors)
+        var file = SafeTensors(tensors: r.tensors.mapValues { SafeTensors.Tensor(shape: $0.shape, values: $0.values) })
         var header = Header(kind: .figure, outputs: r.outputs, metrics: r.metrics, seconds: r.seconds)
         func put(_ name: String, _ values: [Float]) { file.tensors[name] = .init(shape: [values.count], values: values) }
         switch r.value {
@@ -90,7 +91,7 @@ enum ResultCodec {
         case .figure:
             value = .figure
         }
-        let outputTensors = file.tensors.filter { $0.key.hasPrefix("grid.") }
+        let outputTensors = file.tensors.filter { $0.key.hasPrefix("grid.") }.mapValues { Pixels(shape: $0.shape, values: $0.values) }
         return CellResult(value: value, outputs: header.outputs, metrics: header.metrics, tensors: outputTensors, seconds: header.seconds)
     }
 }

@@ -1,6 +1,10 @@
 import Engine
 import Foundation
 import Notebook
+import ReportModel
+
+/// The version a report names: the engine's, which is part of every cache key.
+public let latentBookVersion = engineVersion
 
 /// What `latentbook run` writes as `<notebook>.json`: per cell its key, status, time, metrics and
 /// outputs (image pixels stay in the cache), and the prose references with their values — so the
@@ -47,7 +51,7 @@ public struct RunSummary: Codable, Sendable {
         cells = records.map { r in
             CellEntry(index: r.step.cell.index, name: r.step.cell.name, directive: r.step.cell.directive, line: r.step.cell.location.line,
                       key: r.step.key, status: r.status, seconds: r.seconds, computeSeconds: r.result?.seconds, seed: r.step.seed,
-                      title: r.step.options.string("title"), caption: r.step.options.string("caption"),
+                      title: r.step.presentation.title, caption: r.step.presentation.caption,
                       metrics: r.result?.metrics ?? [:], outputs: r.result?.outputs ?? [], error: r.reason)
         }
         let byName = Dictionary(uniqueKeysWithValues: records.map { ($0.step.cell.name, $0) })

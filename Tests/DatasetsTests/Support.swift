@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 
 /// A fresh directory under the system temp dir, removed when the test's scope ends.
 final class TempDir: Sendable {

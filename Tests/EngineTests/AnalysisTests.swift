@@ -1,6 +1,6 @@
+import Engine
 import Foundation
 import Testing
-import Engine
 
 /// The message of the error `body` throws, nil when it does not throw.
 private func message(_ body: () throws(AnalysisError) -> Void) -> String? {

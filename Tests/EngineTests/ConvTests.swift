@@ -1,5 +1,6 @@
-import Testing
 import Engine
+import ReportModel
+import Testing
 
 struct ConvCase: CustomTestStringConvertible, Sendable {
     let h, w, c, filters, kernel, stride: Int

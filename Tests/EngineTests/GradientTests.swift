@@ -1,6 +1,6 @@
-import Testing
 import Engine
 import Foundation
+import Testing
 
 /// Layers under finite-difference test, each with a label for the report.
 struct LayerCase: CustomTestStringConvertible, Sendable {

@@ -1,5 +1,6 @@
-import Testing
 import Engine
+import ReportModel
+import Testing
 
 @Test func baselineSummaryMatchesKerasLayout() throws {
     let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)

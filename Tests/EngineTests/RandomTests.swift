@@ -1,5 +1,5 @@
-import Testing
 import Engine
+import Testing
 
 @Test func sameSeedSameStream() {
     var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)

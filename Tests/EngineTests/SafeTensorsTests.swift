@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 import Engine
+import Foundation
+import ReportModel
+import Testing
 
 private func le64(_ n: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) } }
 

@@ -1,5 +1,5 @@
-import Testing
 import Engine
+import Testing
 
 /// Soft blobs at random places: structured enough for an autoencoder to learn quickly.
 struct Blobs: TrainingData {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ReportModel
 import Testing
 
 /// One mistake a user (or a damaged disk) can make, run through the real `latentbook` binary in

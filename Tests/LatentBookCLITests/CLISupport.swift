@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 
 /// The built `latentbook` binary, next to the test bundle in the build directory.
 let latentbookBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ReportModel
 import Runtime
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Testing
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

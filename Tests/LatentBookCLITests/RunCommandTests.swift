@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Testing
 
 func trainingNotebook(epochs: Int = 3) -> String {
@@ -132,6 +133,35 @@ struct RunCommand {
         #expect(s["z"]!.status == "fresh" && s["ae"]!.status == "fresh" && s["digits"]!.status == "cached")
         let missing = try latentbook(["run", notebook.path, "--cache", cache, "-o", out, "--cell", "zz"])
         #expect(missing.status == 2 && missing.stderr.hasSuffix("error: no cell named 'zz' (did you mean 'z'?)\n"))
+    }
+
+    @Test func renderCellRerunsThatCellAndUpdatesThePage() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notebook = dir.appendingPathComponent("nb.md")
+        try trainingNotebook(epochs: 1).write(to: notebook, atomically: true, encoding: .utf8)
+        let cache = dir.appendingPathComponent("cache").path, out = dir.appendingPathComponent("out").path
+        let first = try latentbook(["render", notebook.path, "--cache", cache, "-o", out, "--data", dataDirectory!])
+        #expect(first.status == 0, "\(first.stderr)")
+        let page = dir.appendingPathComponent("out/nb.html")
+        try Data("stale page".utf8).write(to: page)
+
+        let one = try latentbook(["render", notebook.path, "--cache", cache, "-o", out, "--data", dataDirectory!, "--cell", "ae", "--downstream"])
+        #expect(one.status == 0, "\(one.stderr)")
+        // ae and z, which reads it, are computed again; digits comes from the cache; the page is whole again.
+        let started = one.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
+        #expect(started == ["[2/3] train ae", "[3/3] encode z"], "\(one.stderr)")
+        let s = try summary(URL(fileURLWithPath: out))
+        #expect(s["digits"]!.status == "cached" && s["ae"]!.status == "fresh" && s["z"]!.status == "fresh")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("id=\"cell-nb-z\"") && !html.contains("not run"), "\(html.prefix(200))")
+
+        let other = dir.appendingPathComponent("other.md")
+        try trainingNotebook(epochs: 1).write(to: other, atomically: true, encoding: .utf8)
+        let two = try latentbook(["render", notebook.path, other.path, "--cache", cache, "-o", out, "--cell", "ae"])
+        #expect(two.status == 2 && two.stderr == "error: --cell takes exactly one notebook; 2 were given\n", "\(two.stderr)")
+        let lone = try latentbook(["render", notebook.path, "--cache", cache, "-o", out, "--downstream"])
+        #expect(lone.status == 64 && lone.stderr.contains("--downstream needs --cell"))
     }
 
     @Test func checkReportsEveryErrorAndExitsOne() throws {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Render
+import ReportModel
 import Runtime
 import Testing
 

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Notebook
 import Render
+import ReportModel
 import Runtime
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Runtime
 import Testing
 

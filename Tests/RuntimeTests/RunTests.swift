@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Notebook
+import ReportModel
 import Runtime
 import Testing
 
@@ -321,9 +322,9 @@ struct Execution {
         var warnings: [String] = []
         let plan = Plan(source: source, file: "nb.md", profile: .quick)
         let records = Interpreter(plan: plan, settings: RunSettings(threads: 2, dataDirectory: dataDirectory), store: bench.store,
-                                  log: { warnings.append($0) }).run()
+                                  events: { if case .warning(let text) = $0 { warnings.append(text) } }).run()
         #expect(records[1].status == .fresh)
-        #expect(warnings.contains { $0.hasPrefix("warning: cached result of 't' is corrupt") }, "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("cached result of 't' is corrupt") }, "\(warnings)")
         guard case .model(let a)? = first["t"]!.result?.value, case .model(let b)? = records[1].result?.value else { return }
         #expect(a.checkpoint.state.params == b.checkpoint.state.params)
     }

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import ReportModel
 
 /// What `mask` and `noise` share: pick images, corrupt them at each level, reconstruct them,
 /// show original / corrupted / reconstructed rows, and measure the error over more images —
@@ -12,11 +13,10 @@ struct CorruptionStudy {
     /// Corrupts `count` images (flat NHWC) at a level.
     let corrupt: (_ images: [Float], _ count: Int, _ level: Double, _ rng: inout SeededGenerator) throws -> [Float]
 
-    func run(_ context: ExecutionContext, levels: [Double], sweep: [Double]) throws -> CellResult {
-        let o = context.options
-        let trained = context.model("model")
+    func run(_ o: CorruptionOptions, _ context: ExecutionContext, levels: [Double], sweep: [Double]) throws -> CellResult {
+        let trained = context.model(o.model)
         let model = try Model(trained.checkpoint.spec)
-        let data = try context.dataset("data")
+        let data = try context.dataset(o.data)
         try requireShape(data, model: model, option: "data")
         let params = trained.checkpoint.state.params
         let (h, w, c) = (data.height, data.width, data.channels)
@@ -27,7 +27,7 @@ struct CorruptionStudy {
         }
 
         // Shown examples: 3 rows per level.
-        let shown = min(o.int("count")!, data.count)
+        let shown = min(o.count, data.count)
         let originals = data.floats(order[..<shown])
         var pixels: [Float] = [], rowLabels: [String] = []
         for level in levels {
@@ -40,7 +40,7 @@ struct CorruptionStudy {
         }
 
         // Measured errors over `evaluate` images, for the shown levels and the sweep.
-        let evaluated = min(o.int("evaluate")!, data.count)
+        let evaluated = min(o.evaluate, data.count)
         let truth = data.floats(order[..<evaluated])
         var rows: [[String]] = [], metrics: [String: Metric] = ["evaluated": .number(Double(evaluated))]
         var inputSeries: [Double] = [], outputSeries: [Double] = []
@@ -61,7 +61,7 @@ struct CorruptionStudy {
 
         var outputs: [Output] = [
             .images(ImageGrid(tensor: "grid.0", rows: rowLabels.count, columns: shown, height: h, width: w, channels: c,
-                              title: "Original, \(levelName == "size" ? "masked" : "noisy") and reconstructed images of '\(context.inputName("data")!)'",
+                              title: "Original, \(levelName == "size" ? "masked" : "noisy") and reconstructed images of '\(o.data.name)'",
                               rowLabels: rowLabels, columnLabels: [], xValues: nil, yValues: nil)),
             .table(Table(title: "Mean squared error against the clean images (\(grouped(evaluated)) images; clean reconstruction: \(formatFixed(clean, 5)))",
                          columns: [levelName, "corrupted input MSE", "reconstruction MSE", "input PSNR (dB)", "reconstruction PSNR (dB)"], rows: rows)),
@@ -82,12 +82,22 @@ struct CorruptionStudy {
 
 func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
 
-let corruptionOptions: [OptionSpec] = [
-    OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
-    OptionSpec("data", .cell([.dataset]), required: true, help: "The images to corrupt (usually a test set)."),
-    OptionSpec("count", .int(1...32), default: .int(8), help: "Images shown per level (picked at random with the cell's seed)."),
-    OptionSpec("evaluate", .int(1...10_000), default: .int(1000), help: "Images the errors are measured on."),
-]
+/// The options `mask` and `noise` share.
+struct CorruptionOptions: Sendable {
+    var model = CellName("")
+    var data = CellName("")
+    var count = 8
+    var evaluate = 1000
+
+    static func fields<Options>(_ shared: WritableKeyPath<Options, CorruptionOptions>) -> [OptionField<Options>] {
+        [
+            OptionField("model", shared.appending(path: \.model), .cell([.model]), required: true, help: "The trained model cell."),
+            OptionField("data", shared.appending(path: \.data), .cell([.dataset]), required: true, help: "The images to corrupt (usually a test set)."),
+            OptionField("count", shared.appending(path: \.count), .int(1...32), help: "Images shown per level (picked at random with the cell's seed)."),
+            OptionField("evaluate", shared.appending(path: \.evaluate), .int(1...10_000), help: "Images the errors are measured on."),
+        ]
+    }
+}
 
 /// `mask`: inpainting — square holes cut into images, then reconstructed.
 struct MaskDirective: Directive {
@@ -95,29 +105,37 @@ struct MaskDirective: Directive {
     let summary = "Inpainting: cut square holes and reconstruct."
     let resultKind = ResultKind.images
     let example = "```mask inpainting\nmodel: ae\ndata: digits\nsize: [10, 15]\nsweep: [2, 4, 6, 8, 12, 18, 22]\ncount: 8\n```"
-    let options: [OptionSpec] = corruptionOptions + [
-        OptionSpec("size", .list(.int(1...64), maxCount: 8), default: .list([.int(10), .int(15)]), help: "Side of the square hole, in pixels; one row of examples per size."),
-        OptionSpec("sweep", .list(.int(1...64), maxCount: 64), help: "More sizes at which only the error is measured (plotted against size)."),
-        OptionSpec("position", .list(.int(0...255), maxCount: 2), help: "Top-left corner [y, x] of every hole (default: random, inside the image)."),
-        OptionSpec("fill", .number(0...1), default: .number(0), help: "Value written into the hole."),
-    ] + presentationOptions
 
-    func check(_ o: ResolvedOptions) -> [(String, String)] {
-        if let p = o["position"], p.items.count != 2 { return [("position", "expects [y, x]")] }
-        return []
+    struct Options: DirectiveOptions {
+        var shared = CorruptionOptions()
+        var size = [10, 15]
+        var sweep: [Int]?
+        var position: [Int]?
+        var fill = 0.0
+
+        static let fields: [OptionField<Options>] = CorruptionOptions.fields(\.shared) + [
+            OptionField("size", \.size, .list(.int(1...64), maxCount: 8), help: "Side of the square hole, in pixels; one row of examples per size."),
+            OptionField("sweep", \.sweep, .list(.int(1...64), maxCount: 64), help: "More sizes at which only the error is measured (plotted against size)."),
+            OptionField("position", \.position, .list(.int(0...255), maxCount: 2), help: "Top-left corner [y, x] of every hole (default: random, inside the image)."),
+            OptionField("fill", \.fill, .number(0...1), help: "Value written into the hole."),
+        ]
+
+        func check() -> [(String, String)] {
+            if let position, position.count != 2 { return [("position", "expects [y, x]")] }
+            return []
+        }
     }
 
-    func execute(_ context: ExecutionContext) throws -> CellResult {
-        let o = context.options
-        let position = o["position"].map { MaskPositions.fixed(y: $0.items[0].intValue!, x: $0.items[1].intValue!) } ?? .random
-        let fill = Float(o.double("fill")!)
-        let data = try context.dataset("data")
+    func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
+        let position = o.position.map { MaskPositions.fixed(y: $0[0], x: $0[1]) } ?? .random
+        let fill = Float(o.fill)
+        let data = try context.dataset(o.shared.data)
         let study = CorruptionStudy(levelName: "size", corruptedLabel: { "masked \(Int($0))×\(Int($0))" }, metricSuffix: { String(Int($0)) }) {
             images, count, level, rng in
             try squareMask(images: images, count: count, height: data.height, width: data.width, channels: data.channels,
                            size: Int(level), positions: position, fill: fill, rng: &rng).masked
         }
-        return try study.run(context, levels: o["size"]!.items.map { $0.doubleValue! }, sweep: o["sweep"]?.items.map { $0.doubleValue! } ?? [])
+        return try study.run(o.shared, context, levels: o.size.map(Double.init), sweep: (o.sweep ?? []).map(Double.init))
     }
 }
 
@@ -127,19 +145,26 @@ struct NoiseDirective: Directive {
     let summary = "Denoising: add Gaussian noise and reconstruct."
     let resultKind = ResultKind.images
     let example = "```noise denoising\nmodel: ae\ndata: digits\nsigma: [0.1, 0.4]\nsweep: [0.05, 0.2, 0.3, 0.6, 0.8]\nclip: true\n```"
-    let options: [OptionSpec] = corruptionOptions + [
-        OptionSpec("sigma", .list(.number(0...10), maxCount: 8), default: .list([.number(0.1), .number(0.4)]), help: "Noise standard deviation; one row of examples per value."),
-        OptionSpec("sweep", .list(.number(0...10), maxCount: 64), help: "More σ at which only the error is measured (plotted against σ)."),
-        OptionSpec("clip", .bool, default: .bool(true), help: "Clip noisy pixels to [0, 1]."),
-    ] + presentationOptions
 
-    func execute(_ context: ExecutionContext) throws -> CellResult {
-        let o = context.options
-        let clip = o.bool("clip")!
+    struct Options: DirectiveOptions {
+        var shared = CorruptionOptions()
+        var sigma = [0.1, 0.4]
+        var sweep: [Double]?
+        var clip = true
+
+        static let fields: [OptionField<Options>] = CorruptionOptions.fields(\.shared) + [
+            OptionField("sigma", \.sigma, .list(.number(0...10), maxCount: 8), help: "Noise standard deviation; one row of examples per value."),
+            OptionField("sweep", \.sweep, .list(.number(0...10), maxCount: 64), help: "More σ at which only the error is measured (plotted against σ)."),
+            OptionField("clip", \.clip, .bool, help: "Clip noisy pixels to [0, 1]."),
+        ]
+    }
+
+    func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
+        let clip = o.clip
         let study = CorruptionStudy(levelName: "σ", corruptedLabel: { "noisy σ = \(formatFixed($0, 2))" },
                                     metricSuffix: { formatFixed($0, 2) }) { images, _, level, rng in
             try gaussianNoise(images: images, sigma: level, clip: clip, rng: &rng)
         }
-        return try study.run(context, levels: o["sigma"]!.items.map { $0.doubleValue! }, sweep: o["sweep"]?.items.map { $0.doubleValue! } ?? [])
+        return try study.run(o.shared, context, levels: o.sigma, sweep: o.sweep ?? [])
     }
 }

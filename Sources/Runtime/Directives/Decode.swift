@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ReportModel
 
 /// `decode`: images from latent vectors — a grid over two latent dimensions, a line for a 1-D
 /// latent, samples from a Gaussian fitted to encoded latents, or given encoded latents.
@@ -8,56 +9,66 @@ struct DecodeDirective: Directive {
     let summary = "Decode latent vectors: grids, lines, Gaussian samples or encoded latents."
     let resultKind = ResultKind.images
     let example = "```decode manifold\nmodel: ae\nfrom: grid\nrange: [-2, 2]\nn: 15\n```\n\n```decode samples\nmodel: ae\nfrom: gaussian\nlatents: z\ncount: 32\n```"
-    let options: [OptionSpec] = [
-        OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
-        OptionSpec("from", .choice(["grid", "line", "gaussian", "latents"]), default: .string("grid"),
-                   help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are."),
-        OptionSpec("range", .list(.number(-1e6...1e6), maxCount: 2), default: .list([.number(-2), .number(2)]),
-                   help: "grid/line: the interval each varied dimension spans."),
-        OptionSpec("span", .choice(["range", "latents"]), default: .string("range"),
-                   help: "grid/line: vary each dimension over `range`, or over the 1st–99th percentile of `latents` (other dimensions then default to its median)."),
-        OptionSpec("slices", .list(.number(0...1), maxCount: 5),
-                   help: "grid with span: latents: one grid per quantile at which the other dimensions are held, e.g. [0.1, 0.5, 0.9]."),
-        OptionSpec("n", .int(2...40), default: .int(15), help: "grid/line: points per varied dimension."),
-        OptionSpec("dims", .list(.int(0...255), maxCount: 2), default: .list([.int(0), .int(1)]),
-                   help: "grid: the two latent dimensions to vary (first along columns, second along rows)."),
-        OptionSpec("fixed", .indexMap(0...255, .number(-1e6...1e6)),
-                   help: "grid: values of the other latent dimensions (default 0), e.g. {2: 0.5}."),
-        OptionSpec("latents", .cell([.latents]), help: "gaussian/latents: the encoded latents cell."),
-        OptionSpec("count", .int(1...400), default: .int(32), help: "gaussian/latents: how many images."),
-        OptionSpec("columns", .int(1...40), default: .int(8), help: "gaussian/latents: images per row."),
-    ] + presentationOptions
 
-    func check(_ o: ResolvedOptions) -> [(String, String)] {
-        var problems: [(String, String)] = []
-        let from = o.string("from")!
-        if ["gaussian", "latents"].contains(from), o["latents"] == nil { problems.append(("from", "\(from) needs option 'latents'")) }
-        if o.string("span") == "latents", o["latents"] == nil { problems.append(("span", "span: latents needs option 'latents'")) }
-        if o["slices"] != nil, from != "grid" || o.string("span") != "latents" {
-            problems.append(("slices", "slices needs from: grid and span: latents"))
+    enum Source: String, OptionChoice { case grid, line, gaussian, latents }
+    enum Span: String, OptionChoice { case range, latents }
+
+    struct Options: DirectiveOptions {
+        var model = CellName("")
+        var from = Source.grid
+        var range = [-2.0, 2.0]
+        var span = Span.range
+        var slices: [Double]?
+        var n = 15
+        var dims = [0, 1]
+        var fixed: [Int: Double]?
+        var latents: CellName?
+        var count = 32
+        var columns = 8
+
+        static let fields: [OptionField<Options>] = [
+            OptionField("model", \.model, .cell([.model]), required: true, help: "The trained model cell."),
+            OptionField("from", \.from,
+                        help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are."),
+            OptionField("range", \.range, .list(.number(-1e6...1e6), maxCount: 2), help: "grid/line: the interval each varied dimension spans."),
+            OptionField("span", \.span,
+                        help: "grid/line: vary each dimension over `range`, or over the 1st–99th percentile of `latents` (other dimensions then default to its median)."),
+            OptionField("slices", \.slices, .list(.number(0...1), maxCount: 5),
+                        help: "grid with span: latents: one grid per quantile at which the other dimensions are held, e.g. [0.1, 0.5, 0.9]."),
+            OptionField("n", \.n, .int(2...40), help: "grid/line: points per varied dimension."),
+            OptionField("dims", \.dims, .list(.int(0...255), maxCount: 2),
+                        help: "grid: the two latent dimensions to vary (first along columns, second along rows)."),
+            OptionField("fixed", \.fixed, .indexMap(0...255, .number(-1e6...1e6)),
+                        help: "grid: values of the other latent dimensions (default 0), e.g. {2: 0.5}."),
+            OptionField("latents", \.latents, .cell([.latents]), help: "gaussian/latents: the encoded latents cell."),
+            OptionField("count", \.count, .int(1...400), help: "gaussian/latents: how many images."),
+            OptionField("columns", \.columns, .int(1...40), help: "gaussian/latents: images per row."),
+        ]
+
+        func check() -> [(String, String)] {
+            var problems: [(String, String)] = []
+            if [.gaussian, .latents].contains(from), latents == nil { problems.append(("from", "\(from.rawValue) needs option 'latents'")) }
+            if span == .latents, latents == nil { problems.append(("span", "span: latents needs option 'latents'")) }
+            if slices != nil, from != .grid || span != .latents {
+                problems.append(("slices", "slices needs from: grid and span: latents"))
+            }
+            if range.count != 2 { problems.append(("range", "expects two numbers, low and high")) }
+            else if range[0] >= range[1] { problems.append(("range", "low must be below high")) }
+            if from == .grid, dims.count != 2 || dims[0] == dims[1] { problems.append(("dims", "expects two different latent dimensions")) }
+            return problems
         }
-        if o["range"]?.items.count != 2 { problems.append(("range", "expects two numbers, low and high")) }
-        else if let lo = o["range"]!.items[0].doubleValue, let hi = o["range"]!.items[1].doubleValue, lo >= hi {
-            problems.append(("range", "low must be below high"))
-        }
-        if from == "grid" {
-            let dims = o["dims"]!.items.compactMap(\.intValue)
-            if dims.count != 2 || dims[0] == dims[1] { problems.append(("dims", "expects two different latent dimensions")) }
-        }
-        return problems
     }
 
-    func execute(_ context: ExecutionContext) throws -> CellResult {
-        let o = context.options
-        let trained = context.model("model")
+    func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
+        let trained = context.model(o.model)
         let model = try Model(trained.checkpoint.spec)
         let dim = model.spec.latent
-        let given = o["range"]!.items[0].doubleValue!...o["range"]!.items[1].doubleValue!
-        let n = o.int("n")!
+        let given = o.range[0]...o.range[1]
+        let n = o.n
         // span: latents — where the encoded data actually lies, per dimension.
         var spread: [LatentSpread]? = nil
-        if o.string("span") == "latents" {
-            guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
+        if o.span == .latents, let name = o.latents {
+            let encoded = context.latents(name)
             guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
             spread = (0..<dim).map { LatentSpread(encoded, dimension: $0) }
         }
@@ -66,21 +77,20 @@ struct DecodeDirective: Directive {
             let r = range(d)
             return (0..<n).map { r.lowerBound + (r.upperBound - r.lowerBound) * Double($0) / Double(n - 1) }
         }
-        let over = spread == nil ? "" : " (1st to 99th percentile of '\(context.inputName("latents")!)')"
+        let latentsName = o.latents?.name ?? ""
+        let over = spread == nil ? "" : " (1st to 99th percentile of '\(latentsName)')"
         var z: [Float], rows: Int, columns: Int, xValues: [Double]? = nil, yValues: [Double]? = nil, title: String
         var xName: String? = nil, yName: String? = nil
         // Several grids (slices) are decoded together and shown as panels of one figure.
         var panelTitles: [String]? = nil
-        switch o.string("from")! {
-        case "grid":
-            let dims = o["dims"]!.items.map { $0.intValue! }
-            guard dims.allSatisfy({ $0 < dim }) else { throw DecodeError.dimension(dims.max()!, latent: dim) }
-            var explicit: [Int: Double] = [:]
-            if case .indexMap(let m)? = o["fixed"] {
-                for (d, v) in m { guard d < dim else { throw DecodeError.dimension(d, latent: dim) }; explicit[d] = v.doubleValue! }
-            }
-            let quantiles = o["slices"]?.items.compactMap(\.doubleValue) ?? [0.5]
-            if o["slices"] != nil, dim < 3 { throw DecodeError.slicesNeedThreeDimensions(latent: dim) }
+        switch o.from {
+        case .grid:
+            let dims = o.dims
+            if let largest = dims.max(), largest >= dim { throw DecodeError.dimension(largest, latent: dim) }
+            let explicit = o.fixed ?? [:]
+            if let outside = explicit.keys.sorted().first(where: { $0 >= dim }) { throw DecodeError.dimension(outside, latent: dim) }
+            let quantiles = o.slices ?? [0.5]
+            if o.slices != nil, dim < 3 { throw DecodeError.slicesNeedThreeDimensions(latent: dim) }
             z = []
             var titles: [String] = []
             for q in quantiles {
@@ -89,31 +99,31 @@ struct DecodeDirective: Directive {
                     for d in 0..<dim where !dims.contains(d) && explicit[d] == nil { fixed[d] = spread[d].quantile(q) }
                 }
                 z += try latentGrid(dim: dim, vary: (dims[0], dims[1]), range: range(dims[0]), downRange: range(dims[1]), n: n, fixed: fixed)
-                let held = fixed.keys.sorted().map { "z\($0) = \(formatFixed(fixed[$0]!, 2))" }.joined(separator: ", ")
-                titles.append(o["slices"] == nil ? held : "\(held) (quantile \(formatFixed(q, 2)))")
+                let held = fixed.sorted { $0.key < $1.key }.map { "z\($0.key) = \(formatFixed($0.value, 2))" }.joined(separator: ", ")
+                titles.append(o.slices == nil ? held : "\(held) (quantile \(formatFixed(q, 2)))")
             }
             (rows, columns, xValues, yValues) = (n, n, axis(dims[0]), axis(dims[1]).reversed())
             (xName, yName) = ("z\(dims[0])", "z\(dims[1])")
-            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)" + (titles[0].isEmpty || o["slices"] != nil ? "" : ", " + titles[0])
-            if o["slices"] != nil { panelTitles = titles }
-        case "line":
+            title = "Decoded grid over z\(dims[0]) (columns) and z\(dims[1]) (rows)\(over)" + (titles[0].isEmpty || o.slices != nil ? "" : ", " + titles[0])
+            if o.slices != nil { panelTitles = titles }
+        case .line:
             guard dim == 1 else { throw DecodeError.lineNeedsOneDimension(latent: dim) }
             z = try latentLine(range: range(0), n: n)
             (rows, columns, xValues, xName) = (1, n, axis(0), "z0")
             title = "Decoded line over z0\(over)"
-        default:
-            guard case .latents(let encoded)? = context.input("latents")?.value else { preconditionFailure("checked by the plan") }
+        case .gaussian, .latents:
+            guard let name = o.latents else { preconditionFailure("checked by Options.check") }
+            let encoded = context.latents(name)
             guard encoded.dim == dim else { throw DecodeError.latentSize(encoded.dim, latent: dim) }
-            let count = o.int("count")!
-            if o.string("from") == "gaussian" {
+            if o.from == .gaussian {
                 var rng = SeededGenerator(seed: context.seed, stream: "gaussian")
-                z = try GaussianFit(points: encoded.values, dim: dim).sample(count, rng: &rng)
-                title = "Samples from a Gaussian fitted to '\(context.inputName("latents")!)'"
+                z = try GaussianFit(points: encoded.values, dim: dim).sample(o.count, rng: &rng)
+                title = "Samples from a Gaussian fitted to '\(name)'"
             } else {
-                z = Array(encoded.values.prefix(count * dim))
-                title = "Decoded latents of '\(context.inputName("latents")!)'"
+                z = Array(encoded.values.prefix(o.count * dim))
+                title = "Decoded latents of '\(name)'"
             }
-            columns = min(o.int("columns")!, z.count / dim)
+            columns = min(o.columns, z.count / dim)
             rows = (z.count / dim + columns - 1) / columns
         }
         let count = z.count / dim
@@ -121,7 +131,7 @@ struct DecodeDirective: Directive {
         let (h, w, c) = (model.spec.input[0], model.spec.input[1], model.spec.input[2])
         let panels = panelTitles ?? [title]
         let perPanel = count / panels.count, size = h * w * c
-        var outputs: [Output] = [], tensors: [String: SafeTensors.Tensor] = [:]
+        var outputs: [Output] = [], tensors: [String: Pixels] = [:]
         for (k, panelTitle) in panels.enumerated() {
             let name = "grid.\(k)"
             outputs.append(.images(ImageGrid(tensor: name, rows: rows, columns: columns, height: h, width: w, channels: c,

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import ReportModel
 
 /// `encode`: a dataset through a model's encoder, with how well the latents separate the classes.
 struct EncodeDirective: Directive {
@@ -8,29 +9,38 @@ struct EncodeDirective: Directive {
     let summary = "Encode images to latent vectors (with their labels)."
     let resultKind = ResultKind.latents
     let example = "```encode z\nmodel: ae\ndata: digits\n```"
-    let options: [OptionSpec] = [
-        OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
-        OptionSpec("data", .cell([.dataset]), required: true, help: "The dataset cell to encode."),
-        OptionSpec("limit", .int(1...70_000), help: "Encode only the first N images."),
-        OptionSpec("sample", .int(100...10_000), default: .int(2000),
-                   help: "Images used for the cluster-separation numbers (silhouette, k-NN accuracy)."),
-        OptionSpec("neighbors", .int(1...50), default: .int(5), help: "k of the k-NN accuracy."),
-    ] + presentationOptions
 
-    func execute(_ context: ExecutionContext) throws -> CellResult {
-        let o = context.options
-        let trained = context.model("model")
-        var data = try context.dataset("data")
-        if let limit = o.int("limit"), limit < data.count { data = data.prefix(limit) }
+    struct Options: DirectiveOptions {
+        var model = CellName("")
+        var data = CellName("")
+        var limit: Int?
+        var sample = 2000
+        var neighbors = 5
+
+        static let fields: [OptionField<Options>] = [
+            OptionField("model", \.model, .cell([.model]), required: true, help: "The trained model cell."),
+            OptionField("data", \.data, .cell([.dataset]), required: true, help: "The dataset cell to encode."),
+            OptionField("limit", \.limit, .int(1...70_000), help: "Encode only the first N images."),
+            OptionField("sample", \.sample, .int(100...10_000),
+                        help: "Images used for the cluster-separation numbers (silhouette, k-NN accuracy)."),
+            OptionField("neighbors", \.neighbors, .int(1...50), help: "k of the k-NN accuracy."),
+        ]
+    }
+
+    func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
+        let trained = context.model(o.model)
+        var data = try context.dataset(o.data)
+        if let limit = o.limit, limit < data.count { data = data.prefix(limit) }
         let model = try Model(trained.checkpoint.spec)
         try requireShape(data, model: model, option: "data")
         let z = model.run(.encoder, params: trained.checkpoint.state.params, input: data.floats, count: data.count, threads: context.threads)
         let dim = model.spec.latent
         let labels = data.labels.map(Int.init)
-        let sample = o.int("sample")!, k = o.int("neighbors")!
+        let sample = o.sample, k = o.neighbors
+        let silhouette = Metric.number(try silhouetteScore(points: z, dim: dim, labels: labels, limit: sample, seed: context.seed))
+        let knn = Metric.number(try knnAccuracy(points: z, dim: dim, labels: labels, k: k, limit: sample, seed: context.seed))
         var metrics: [String: Metric] = ["count": .number(Double(data.count)), "dim": .number(Double(dim)),
-                                         "silhouette": .number(try silhouetteScore(points: z, dim: dim, labels: labels, limit: sample, seed: context.seed)),
-                                         "knn_accuracy": .number(try knnAccuracy(points: z, dim: dim, labels: labels, k: k, limit: sample, seed: context.seed))]
+                                         "silhouette": silhouette, "knn_accuracy": knn]
         if let colors = data.colors {
             let c = colors.map(Int.init)
             metrics["silhouette_color"] = .number(try silhouetteScore(points: z, dim: dim, labels: c, limit: sample, seed: context.seed))
@@ -42,8 +52,8 @@ struct EncodeDirective: Directive {
             let s = Engine.summary(values)
             rows.append(["z\(d)", formatFixed(s.mean, 3), formatFixed(s.std, 3), formatFixed(s.min, 3), formatFixed(s.max, 3)])
         }
-        var text = "\(grouped(data.count)) latent vectors of size \(dim); by digit: silhouette \(metrics["silhouette"]!.display), "
-            + "\(k)-NN accuracy \(metrics["knn_accuracy"]!.display)"
+        var text = "\(grouped(data.count)) latent vectors of size \(dim); by digit: silhouette \(silhouette.display), "
+            + "\(k)-NN accuracy \(knn.display)"
         if let s = metrics["silhouette_color"], let a = metrics["knn_accuracy_color"] {
             text += "; by color: silhouette \(s.display), \(k)-NN accuracy \(a.display)"
         }

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import ReportModel
 
 /// `score`: per-image reconstruction error of a dataset, optionally against a second one —
 /// out-of-distribution data for anomaly detection (with ROC AUC), or training vs test images.
@@ -9,27 +10,39 @@ struct ScoreDirective: Directive {
     let summary = "Per-image reconstruction error, and ROC AUC against a second dataset."
     let resultKind = ResultKind.scores
     let example = "```dataset clothes\nsource: fashion-mnist\nsplit: test\n```\n\n```score anomaly\nmodel: ae\ndata: digits\nversus: clothes\nnames: [MNIST, Fashion-MNIST]\n```"
-    let options: [OptionSpec] = [
-        OptionSpec("model", .cell([.model]), required: true, help: "The trained model cell."),
-        OptionSpec("data", .cell([.dataset]), required: true, help: "The reference images (in-distribution)."),
-        OptionSpec("versus", .cell([.dataset]), help: "Images to compare with; their errors are the positives of the ROC AUC."),
-        OptionSpec("limit", .int(1...70_000), default: .int(10_000), help: "Score at most N images of each set."),
-        OptionSpec("error", .choice(["bce", "mse"]), help: "Per-image error: bce (the training loss's per-image sum) or mse (default: the model's loss)."),
-        OptionSpec("show", .int(0...32), default: .int(8), help: "Show N originals and reconstructions of each set."),
-        OptionSpec("names", .list(.string, maxCount: 2), help: "Display names of data and versus (default: the cell names)."),
-    ] + presentationOptions
 
-    func execute(_ context: ExecutionContext) throws -> CellResult {
-        let o = context.options
-        let trained = context.model("model")
+    struct Options: DirectiveOptions {
+        var model = CellName("")
+        var data = CellName("")
+        var versus: CellName?
+        var limit = 10_000
+        var error: Loss?
+        var show = 8
+        var names: [String]?
+
+        static let fields: [OptionField<Options>] = [
+            OptionField("model", \.model, .cell([.model]), required: true, help: "The trained model cell."),
+            OptionField("data", \.data, .cell([.dataset]), required: true, help: "The reference images (in-distribution)."),
+            OptionField("versus", \.versus, .cell([.dataset]), help: "Images to compare with; their errors are the positives of the ROC AUC."),
+            OptionField("limit", \.limit, .int(1...70_000), help: "Score at most N images of each set."),
+            OptionField("error", \.error, help: "Per-image error: bce (the training loss's per-image sum) or mse (default: the model's loss)."),
+            OptionField("show", \.show, .int(0...32), help: "Show N originals and reconstructions of each set."),
+            OptionField("names", \.names, .list(.string, maxCount: 2), help: "Display names of data and versus (default: the cell names)."),
+        ]
+    }
+
+    func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
+        let trained = context.model(o.model)
         let model = try Model(trained.checkpoint.spec)
         let params = trained.checkpoint.state.params
-        let error = o.string("error") ?? trained.checkpoint.config.loss.rawValue
-        let limit = o.int("limit")!, show = o.int("show")!
-        var tensors: [String: SafeTensors.Tensor] = [:], grids: [Output] = []
-        let names = o["names"]?.items.compactMap(\.stringValue) ?? []
-        func score(_ option: String, _ index: Int) throws -> [Double] {
-            var set = try context.dataset(option)
+        let error = o.error ?? trained.checkpoint.config.loss
+        let limit = o.limit, show = o.show
+        var tensors: [String: Pixels] = [:], grids: [Output] = []
+        let names = o.names ?? []
+        // Display names: the given ones, else the cell names.
+        let label = [names.first ?? o.data.name, names.count > 1 ? names[1] : o.versus?.name ?? ""]
+        func score(_ cell: CellName, option: String, _ index: Int) throws -> [Double] {
+            var set = try context.dataset(cell)
             try requireShape(set, model: model, option: option)
             if set.count > limit { set = set.prefix(limit) }
             let x = set.floats
@@ -39,18 +52,16 @@ struct ScoreDirective: Directive {
                 let name = "grid.\(index)"
                 tensors[name] = .init(shape: [2 * n, set.height, set.width, set.channels],
                                       values: Array(x[..<(n * size)]) + Array(y[..<(n * size)]))
-                let label = index < names.count ? names[index] : context.inputName(option)!
                 grids.append(.images(ImageGrid(tensor: name, rows: 2, columns: n, height: set.height, width: set.width, channels: set.channels,
-                                               title: "\(label): originals and reconstructions", rowLabels: ["original", "reconstructed"],
+                                               title: "\(label[index]): originals and reconstructions", rowLabels: ["original", "reconstructed"],
                                                columnLabels: [], xValues: nil, yValues: nil)))
             }
-            return error == "bce"
+            return error == .bce
                 ? perImageBCE(target: x, output: y, count: set.count, channels: set.channels)
                 : perImageMSE(y, x, count: set.count)
         }
-        let inside = try score("data", 0)
-        let outside = o["versus"] == nil ? nil : try score("versus", 1)
-        let label = [names.first ?? context.inputName("data")!, names.count > 1 ? names[1] : context.inputName("versus") ?? ""]
+        let inside = try score(o.data, option: "data", 0)
+        let outside = try o.versus.map { try score($0, option: "versus", 1) }
         let s = Engine.summary(inside)
         var metrics: [String: Metric] = ["mean_error": .number(s.mean), "median_error": .number(s.median), "std_error": .number(s.std),
                                          "count": .number(Double(inside.count))]
@@ -72,11 +83,11 @@ struct ScoreDirective: Directive {
             series = [.init(name: "ROC (AUC \(formatFixed(auc, 3)))", x: curve.map(\.falsePositiveRate), y: curve.map(\.truePositiveRate))]
             outputs.append(.text("Reconstruction error as a detector of \(label[1]) among \(label[0]): ROC AUC \(formatFixed(auc, 4))"))
         }
-        outputs.append(.table(Table(title: "Per-image reconstruction error (\(error))", columns: ["images", "count", "mean", "median", "std"], rows: rows)))
+        outputs.append(.table(Table(title: "Per-image reconstruction error (\(error.rawValue))", columns: ["images", "count", "mean", "median", "std"], rows: rows)))
         let all = inside + (outside ?? [])
         let range = (all.min() ?? 0)...max(all.max() ?? 1, (all.min() ?? 0) + 1e-9)
         let histograms = [(label[0], inside)] + (outside.map { [(label[1], $0)] } ?? [])
-        outputs.append(.figure(Figure(kind: .histogram, title: "Reconstruction error", xLabel: "per-image \(error)", yLabel: "images",
+        outputs.append(.figure(Figure(kind: .histogram, title: "Reconstruction error", xLabel: "per-image \(error.rawValue)", yLabel: "images",
                                       series: try histogramSeries(histograms, range: range))))
         if !series.isEmpty {
             outputs.append(.figure(Figure(kind: .line, title: "ROC of the reconstruction error", xLabel: "false positive rate",

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReportModel
 
 /// A content-addressed store of cell results under one directory, safe to share between threads
 /// and processes.
@@ -196,10 +197,7 @@ public final class ResultStore: Sendable {
     private func entryPath(_ key: String) -> String { root + entrySuffix(key) }
 
     private func indexSuffix(_ notebook: String) -> String {
-        "/index/" + SHA256.hash(data: Array(notebook.utf8)).map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        "/index/" + hex(SHA256.hash(data: Array(notebook.utf8)))
     }
 
     private static func checkKey(_ key: String) {

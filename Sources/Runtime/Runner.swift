@@ -1,0 +1,118 @@
+import Foundation
+import Notebook
+
+/// The one run pipeline every front end drives (the `latentbook` commands, the preview server):
+/// read and plan notebooks, say where each cell stands, run all of a notebook or a cell with its
+/// downstream, observe the run's events, cancel it.
+public struct Runner: Sendable {
+    public let store: ResultStore
+
+    public init(store: ResultStore) { self.store = store }
+
+    /// Why a path gives no plan.
+    public enum LoadFailure: Error {
+        /// The file is there but cannot be a notebook (binary, not UTF-8, empty, too large).
+        case notANotebook(Diagnostic)
+        /// The file cannot be read at all.
+        case cannotRead(path: String, reason: String)
+    }
+
+    /// Reads and plans a notebook. A file over the size limit is refused without reading it.
+    public static func plan(_ path: String, profile: Profile, registry: DirectiveRegistry = .standard) -> Result<Plan, LoadFailure> {
+        let bytes: [UInt8]
+        switch NotebookFile.read(path) {
+        case .success(let read): bytes = read
+        case .failure(.tooLarge(let size)): return .failure(.notANotebook(NotebookFile.tooLarge(file: path, bytes: size)))
+        case .failure(.cannotRead(let reason)): return .failure(.cannotRead(path: path, reason: reason))
+        }
+        switch NotebookFile.decode(bytes, file: path) {
+        case .failure(let diagnostic): return .failure(.notANotebook(diagnostic))
+        case .success(let source): return .success(Plan(source: source, file: path, profile: profile, registry: registry))
+        }
+    }
+
+    /// Where each cell stands, without running anything.
+    public func statuses(_ plan: Plan) -> [(step: Plan.Step, status: CellStatus, last: ResultStore.IndexEntry?)] {
+        let index = store.readIndex(notebook: plan.notebook.file)
+        return plan.steps.map { step in
+            let last = index[step.cell.name]
+            let status: CellStatus
+            if let key = step.key, store.contains(key) { status = .cached }
+            else if step.key == nil { status = .invalid }
+            else if last != nil { status = .stale }
+            else { status = .neverRun }
+            return (step, status, last)
+        }
+    }
+
+    /// Runs a notebook's cells (the selection), then checks its prose references against the
+    /// results and, given a directory, writes `<notebook>.json` there.
+    public func run(_ plan: Plan, _ selection: CellSelection = .all, settings: RunSettings,
+                    cancellation: Cancellation = Cancellation(), summaryDirectory: URL? = nil,
+                    events: @escaping (RunEvent) -> Void = { _ in }) throws -> NotebookRun {
+        var settings = settings
+        switch selection {
+        case .all: break
+        case let .only(cell, downstream):
+            let cells = downstream ? plan.downstream(of: cell) : [cell]
+            settings.force = cells; settings.only = cells
+        case let .rerun(cell, downstream):
+            settings.force = downstream ? plan.downstream(of: cell) : [cell]
+        }
+        let records = Interpreter(plan: plan, settings: settings, store: store, cancellation: cancellation, events: events).run()
+        let referenceErrors = referenceProblems(plan: plan, records: records)
+        let run = NotebookRun(plan: plan, settings: settings, records: records, referenceProblems: referenceErrors)
+        if let summaryDirectory {
+            try AtomicFile.write(try RunSummary(plan: plan, records: records, settings: settings).encoded(),
+                                 to: summaryDirectory.appendingPathComponent(run.slug + ".json"))
+        }
+        return run
+    }
+}
+
+/// One notebook's run: a record per cell, in order, and what its prose cites that does not exist.
+public struct NotebookRun: Sendable {
+    public let plan: Plan
+    public let settings: RunSettings
+    public let records: [CellRecord]
+    public let referenceProblems: [Diagnostic]
+
+    /// Invalid cells, failed or skipped cells, or prose citing results that do not exist.
+    public var failed: Bool {
+        plan.hasErrors || !referenceProblems.isEmpty || records.contains { $0.status == .failed || $0.status == .skipped }
+    }
+
+    /// The name its pages and summaries are written under.
+    public var slug: String { URL(fileURLWithPath: plan.notebook.file).deletingPathExtension().lastPathComponent }
+}
+
+extension Plan {
+    /// The cell and every cell that reads it, directly or through others.
+    public func downstream(of name: String) -> Set<String> {
+        var set: Set<String> = [name]
+        for step in steps where step.options.references.contains(where: set.contains) { set.insert(step.cell.name) }
+        return set
+    }
+
+    public enum CellLookupError: Error, CustomStringConvertible {
+        case noIndex(Int, count: Int)
+        case noName(String, hint: String)
+
+        public var description: String {
+            switch self {
+            case let .noIndex(i, count): "no cell \(i): the notebook has \(count) cells"
+            case let .noName(name, hint): "no cell named '\(name)'\(hint)"
+            }
+        }
+    }
+
+    /// A cell by name or 1-based index.
+    public func cell(matching s: String) throws(CellLookupError) -> String {
+        if let i = Int(s) {
+            guard (1...max(1, steps.count)).contains(i), i <= steps.count else { throw .noIndex(i, count: steps.count) }
+            return steps[i - 1].cell.name
+        }
+        guard step(named: s) != nil else { throw .noName(s, hint: didYouMean(s, among: steps.map(\.cell.name))) }
+        return s
+    }
+}
