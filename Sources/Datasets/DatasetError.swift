@@ -1,10 +1,9 @@
 import Foundation
 import ReportModel
 
-/// Everything that can go wrong finding, reading or using the data. All wording lives in
-/// `description`: an `error:` line naming the file and what was expected versus found, then a
-/// `hint:` line saying how to put it right.
-public enum DatasetError: Error, Equatable, CustomStringConvertible {
+/// Everything that can go wrong finding, reading or using the data. All wording lives here: a
+/// message naming the file and what was expected versus found, and a hint saying how to put it right.
+public enum DatasetError: UserError, Equatable {
     case dataDirectoryNotFound(path: String, source: DataDirectory.Source)
     case missingFile(path: String, file: ExpectedFile)
     case unreadableFile(path: String, file: ExpectedFile)
@@ -20,75 +19,71 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case invalidLimit(Int)
     case invalidBias(Double)
 
-    public var description: String {
+    public var message: String { parts.message }
+    public var hint: String? { parts.hint }
+
+    private var parts: (message: String, hint: String) {
         switch self {
         case let .dataDirectoryNotFound(path, source):
             switch source {
             case .option:
-                return """
-                    error: data directory \(path) given by --data does not exist or is not a directory
-                    hint: pass --data a directory that contains mnist/ and fashion-mnist/
-                    """
+                return ("data directory \(path) given by --data does not exist or is not a directory",
+                        "pass --data a directory that contains mnist/ and fashion-mnist/")
             case .environment:
-                return """
-                    error: data directory \(path) given by LATENTBOOK_DATA does not exist or is not a directory
-                    hint: set LATENTBOOK_DATA to a directory that contains mnist/ and fashion-mnist/, or unset it to use data/
-                    """
+                return ("data directory \(path) given by LATENTBOOK_DATA does not exist or is not a directory",
+                        "set LATENTBOOK_DATA to a directory that contains mnist/ and fashion-mnist/, or unset it to use data/")
             case .workingDirectory:
-                return """
-                    error: no data directory: \(path) does not exist and neither --data nor LATENTBOOK_DATA is set
-                    hint: create data/ holding mnist/ and fashion-mnist/ (copy ../shared/data on the course machines), or point --data / LATENTBOOK_DATA at a directory that has them
-                    """
+                return ("no data directory: \(path) does not exist and neither --data nor LATENTBOOK_DATA is set",
+                        "create data/ holding mnist/ and fashion-mnist/ (copy ../shared/data on the course machines), or point --data / LATENTBOOK_DATA at a directory that has them")
             }
         case let .missingFile(path, file):
-            return "error: missing data file \(path) (\(file.title))\n" + Self.hint(path, file.dataset)
+            return ("missing data file \(path) (\(file.title))", Self.hint(path, file.dataset))
         case let .unreadableFile(path, file):
-            return "error: cannot read data file \(path) (\(file.title))\n"
-                + "hint: check the file's permissions, or point --data / LATENTBOOK_DATA at a readable copy"
+            return ("cannot read data file \(path) (\(file.title))",
+                    "check the file's permissions, or point --data / LATENTBOOK_DATA at a readable copy")
         case let .corruptGzip(path, file, reason):
-            return "error: corrupt gzip file \(path) (\(file.title)): \(reason)\n" + Self.damagedHint(path, file.dataset)
+            return ("corrupt gzip file \(path) (\(file.title)): \(reason)", Self.damagedHint(path, file.dataset))
         case let .truncatedHeader(path, file, needed, found):
-            return "error: truncated IDX file \(path) (\(file.title)): the header needs \(needed) bytes, found \(found)\n"
-                + Self.damagedHint(path, file.dataset)
+            return ("truncated IDX file \(path) (\(file.title)): the header needs \(needed) bytes, found \(found)",
+                    Self.damagedHint(path, file.dataset))
         case let .wrongMagic(path, file, found):
-            return "error: \(path) (\(file.title)) is not an IDX \(file.kind.noun) file: expected magic number "
-                + "0x\(hex(file.kind.rawValue, width: 8)), found 0x\(hex(found, width: 8))\n" + Self.damagedHint(path, file.dataset)
+            return ("\(path) (\(file.title)) is not an IDX \(file.kind.noun) file: expected magic number "
+                    + "0x\(hex(file.kind.rawValue, width: 8)), found 0x\(hex(found, width: 8))", Self.damagedHint(path, file.dataset))
         case let .wrongPayloadSize(path, file, dims, needed, found):
             let shape = dims.map(String.init).joined(separator: "×")
-            return (found < needed ? "error: truncated IDX file " : "error: wrong size for IDX file ")
-                + "\(path) (\(file.title)): dimensions \(shape) need \(needed) bytes after the header, found \(found)\n"
-                + Self.damagedHint(path, file.dataset)
+            return ((found < needed ? "truncated IDX file " : "wrong size for IDX file ")
+                    + "\(path) (\(file.title)): dimensions \(shape) need \(needed) bytes after the header, found \(found)",
+                    Self.damagedHint(path, file.dataset))
         case let .invalidImageShape(path, file, rows, columns):
-            return "error: IDX file \(path) (\(file.title)) declares \(rows)×\(columns) images: "
-                + "expected at least one row and one column\n" + Self.damagedHint(path, file.dataset)
+            return ("IDX file \(path) (\(file.title)) declares \(rows)×\(columns) images: "
+                    + "expected at least one row and one column", Self.damagedHint(path, file.dataset))
         case let .checksumMismatch(path, file, foundSHA256, foundSize):
             let expected = file.checksum.map { "\($0.sha256) (\($0.size) bytes)" } ?? "none"
-            return "error: checksum mismatch for \(path) (\(file.title)): expected uncompressed SHA-256 \(expected), "
-                + "found \(foundSHA256) (\(foundSize) bytes)\n" + Self.damagedHint(path, file.dataset)
+            return ("checksum mismatch for \(path) (\(file.title)): expected uncompressed SHA-256 \(expected), "
+                    + "found \(foundSHA256) (\(foundSize) bytes)", Self.damagedHint(path, file.dataset))
         case let .countMismatch(images, imageCount, labels, labelCount, dataset):
-            return "error: \(images) has \(imageCount) images but \(labels) has \(labelCount) labels\n"
-                + Self.damagedHint(images, dataset)
+            return ("\(images) has \(imageCount) images but \(labels) has \(labelCount) labels", Self.damagedHint(images, dataset))
         case let .invalidLimit(limit):
-            return "error: invalid image limit \(limit): expected at least 1\n"
-                + "hint: pass a positive number of images, or no limit to load the whole split"
+            return ("invalid image limit \(limit): expected at least 1",
+                    "pass a positive number of images, or no limit to load the whole split")
         case let .invalidBias(bias):
-            return "error: invalid color bias \(bias): expected a number from 0 to 1\n"
-                + "hint: the bias is the probability that a digit is drawn in its class color (0 = random colors, 1 = always the class color)"
+            return ("invalid color bias \(bias): expected a number from 0 to 1",
+                    "the bias is the probability that a digit is drawn in its class color (0 = random colors, 1 = always the class color)")
         }
     }
 
     /// How to obtain a dataset's files; names the directory the file was looked for in.
     private static func hint(_ path: String, _ dataset: DatasetKind?) -> String {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path + "/"
-        guard let dataset else { return "hint: put the IDX file at \(path)" }
+        guard let dataset else { return "put the IDX file at \(path)" }
         let name = dataset.displayName
-        return "hint: copy the canonical \(name) IDX files into \(dir) (from ../shared/data/\(dataset.rawValue) on the "
+        return "copy the canonical \(name) IDX files into \(dir) (from ../shared/data/\(dataset.rawValue) on the "
             + "course machines, or the original \(name) distribution), or point --data / LATENTBOOK_DATA at a directory that has them"
     }
 
     private static func damagedHint(_ path: String, _ dataset: DatasetKind?) -> String {
-        guard dataset != nil else { return "hint: the file is damaged or not the expected one; replace it with an intact copy" }
-        return "hint: the file is damaged or not the canonical one; " + hint(path, dataset).dropFirst("hint: ".count)
+        guard dataset != nil else { return "the file is damaged or not the expected one; replace it with an intact copy" }
+        return "the file is damaged or not the canonical one; " + hint(path, dataset)
     }
 
 }

@@ -26,17 +26,16 @@ enum ExitStatus {
     static let cannotRun = ExitCode(2)
 }
 
-/// Runs `body`, turning our typed errors into `error: …` lines and exit status 2 (ArgumentParser's
-/// own validation errors pass through untouched and keep its usual formatting and status 64).
+/// Runs `body`, turning our errors into `error: …` lines (with their `hint:`) and exit status 2
+/// (ArgumentParser's own validation errors pass through untouched and keep its usual formatting
+/// and status 64). No error words its own `error:`: this is the one place that writes it.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
         throw error
     } catch {
-        var text = "\(error)"
-        if !text.hasPrefix("error:") { text = "error: " + text }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data(("error: \(error)\n").utf8))
         throw ExitStatus.cannotRun
     }
 }

@@ -23,7 +23,7 @@ func loadPlan(_ path: String, profile: Profile) throws -> Plan? {
         printError(diagnostic.description)
         return nil
     case .failure(.cannotRead(_, let reason)):
-        throw CommandError("error: cannot read notebook \(path): \(reason)")
+        throw CommandError("cannot read notebook \(path): \(reason)")
     case .success(let plan):
         for d in plan.diagnostics { printError(d.description) }
         return plan
@@ -35,9 +35,10 @@ func loadPlans(_ paths: [String], profile: Profile) throws -> [Plan?] {
     try paths.map { try loadPlan($0, profile: profile) }
 }
 
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A command line that names something that is not there; the hint, if any, says what is.
+struct CommandError: UserError {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
 
 func printError(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }

@@ -31,7 +31,7 @@ struct RenderReport: ParsableCommand {
         var failed = false
         try reportingErrors {
             let paths = try notebookPaths(inputs)
-            if cell != nil && paths.count != 1 { throw CommandError("error: --cell takes exactly one notebook; \(paths.count) were given") }
+            if cell != nil && paths.count != 1 { throw CommandError("--cell takes exactly one notebook; \(paths.count) were given") }
             let plans = try loadPlans(paths, profile: options.profile)
             let runner = Runner(store: try ResultStore(directory: URL(fileURLWithPath: options.cache)))
             let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: options.profile, threads: threads)
@@ -65,18 +65,18 @@ func notebookPaths(_ inputs: [String]) throws -> [String] {
     for input in inputs {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw CommandError("error: no such notebook or directory: \(input)")
+            throw CommandError("no such notebook or directory: \(input)")
         }
         guard isDirectory.boolValue else { paths.append(input); continue }
         let names = try FileManager.default.contentsOfDirectory(atPath: input).filter { $0.hasSuffix(".md") }.sorted()
-        guard !names.isEmpty else { throw CommandError("error: \(input) holds no notebooks (*.md)") }
+        guard !names.isEmpty else { throw CommandError("\(input) holds no notebooks (*.md)") }
         paths += names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }
     }
     var seen: [String: String] = [:]
     for path in paths {
         let slug = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         if let other = seen[slug] {
-            throw CommandError("error: \(other) and \(path) would both be written to \(pageName(slug)); rename one")
+            throw CommandError("\(other) and \(path) would both be written to \(pageName(slug)); rename one")
         }
         seen[slug] = path
     }

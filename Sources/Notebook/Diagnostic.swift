@@ -167,8 +167,10 @@ struct DiagnosticLog {
     private(set) var diagnostics: [Diagnostic] = []
     /// Bytes of YAML that may still be parsed again to place repeated keys (`parseYAML`): each
     /// repeat costs a parse of its whole body, so without a bound a body of n repeated keys cost
-    /// n parses (3,200 repeats, 32 KB, took 16.6 s). One file's worth keeps `check` linear.
-    var yamlReparseBudget = NotebookFile.maximumBytes
+    /// n parses (3,200 repeats, 32 KB, took 16.6 s). A quarter of the largest file keeps `check`
+    /// linear and fast: repeated complex keys (`? n: [-2, 2]`, found by the fuzzer) parse at about
+    /// 1 ms per KB, so a whole file's worth of reparsing took 2.2 s; this much takes 0.6 s.
+    var yamlReparseBudget = NotebookFile.maximumBytes / 4
 
     init(file: String) { self.file = file }
 

@@ -44,3 +44,16 @@ public func hex<N: BinaryInteger>(_ value: N, width: Int, uppercase: Bool = fals
     let digits = String(value, radix: 16, uppercase: uppercase)
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }
+
+/// A mistake or a failure a person must act on: what went wrong, and how to put it right. The
+/// wording is the error's; the layout is here, once: the message, then on its own line
+/// `hint: …`. Commands put `error: ` before it; a failed cell shows it at the cell.
+public protocol UserError: Error, CustomStringConvertible {
+    var message: String { get }
+    var hint: String? { get }
+}
+
+extension UserError {
+    public var hint: String? { nil }
+    public var description: String { message + (hint.map { "\nhint: " + $0 } ?? "") }
+}

@@ -142,9 +142,7 @@ public final class Interpreter {
             } catch is CancellationError {
                 return CellRecord(step: step, status: .notRun, result: nil, reason: "cancelled", seconds: seconds(since: start, clock))
             } catch {
-                // Errors from below may word themselves as a full "error: …" line; say it once, at the cell.
-                var reason = "\(error)"
-                if reason.hasPrefix("error: ") { reason.removeFirst("error: ".count) }
+                let reason = "\(error)"
                 events(.failed(event(step), location: step.cell.location, reason: reason))
                 return CellRecord(step: step, status: .failed, result: nil, reason: reason, seconds: seconds(since: start, clock))
             }

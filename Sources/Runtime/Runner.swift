@@ -1,5 +1,6 @@
 import Foundation
 import Notebook
+import ReportModel
 
 /// The one run pipeline every front end drives (the `latentbook` commands, the preview server):
 /// read and plan notebooks, say where each cell stands, run all of a notebook or a cell with its
@@ -94,11 +95,11 @@ extension Plan {
         return set
     }
 
-    public enum CellLookupError: Error, CustomStringConvertible {
+    public enum CellLookupError: UserError {
         case noIndex(Int, count: Int)
         case noName(String, hint: String)
 
-        public var description: String {
+        public var message: String {
             switch self {
             case let .noIndex(i, count): "no cell \(i): the notebook has \(count) cells"
             case let .noName(name, hint): "no cell named '\(name)'\(hint)"

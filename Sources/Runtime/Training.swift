@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import ReportModel
 
 /// Training with a checkpoint rewritten after every epoch: the one training path, which the
 /// `train` directive and `latentbook train` both take. An existing checkpoint of the same model,
@@ -68,15 +69,16 @@ public struct TrainingRun {
 }
 
 /// A checkpoint file training was asked to continue but cannot; it is left as it is.
-public struct ResumeError: Error, CustomStringConvertible {
+public struct ResumeError: UserError {
     public enum Problem: Sendable { case otherModel, unreadable(String) }
     public let path: String
     public let problem: Problem
 
-    public var description: String {
+    public var message: String {
         switch problem {
-        case .otherModel: "error: \(path) holds a checkpoint of a different model, data or settings\nhint: remove it or choose another --save path"
-        case .unreadable(let reason): "error: \(path) is not a readable checkpoint: \(reason)\nhint: remove it or choose another --save path"
+        case .otherModel: "\(path) holds a checkpoint of a different model, data or settings"
+        case .unreadable(let reason): "\(path) is not a readable checkpoint: \(reason)"
         }
     }
+    public var hint: String? { "remove it or choose another --save path" }
 }

@@ -74,7 +74,7 @@ func invalidBiasMessage(_ bias: Double) throws {
     let error = #expect(throws: DatasetError.self) {
         try ImageSet.colorized(grayscale(1), bias: bias, background: false, seed: 0)
     }
-    #expect(error?.description == """
+    #expect(error?.reported == """
         error: invalid color bias \(bias): expected a number from 0 to 1
         hint: the bias is the probability that a digit is drawn in its class color (0 = random colors, 1 = always the class color)
         """)

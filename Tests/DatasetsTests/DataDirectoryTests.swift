@@ -24,7 +24,7 @@ import Testing
     func message(_ explicit: String?, _ environment: [String: String]) -> String? {
         #expect(throws: DatasetError.self) {
             try DataDirectory.resolve(explicit: explicit, environment: environment, workingDirectory: work.path)
-        }?.description
+        }?.reported
     }
     let dir = work.path
     #expect(message("nope", ["LATENTBOOK_DATA": dir]) == """

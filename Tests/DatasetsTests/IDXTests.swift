@@ -140,7 +140,7 @@ func badFileMessage(_ bad: BadFile) throws {
     if let bytes = try bad.bytes() { try dir.write(bad.file, bytes) }
     let expected = bad.kind == .images ? testImages : testLabels
     let error = #expect(throws: DatasetError.self) { try IDXFile.read(url, expected: expected) }
-    #expect(error?.description == bad.message.replacingOccurrences(of: "$DIR", with: dir.path))
+    #expect(error?.reported == bad.message.replacingOccurrences(of: "$DIR", with: dir.path))
 }
 
 @Test func checksumMismatchNamesBothDigestsAndTheDatasetSource() throws {
@@ -151,7 +151,7 @@ func badFileMessage(_ bad: BadFile) throws {
         title: "MNIST test images", dataset: .mnist, kind: .images,
         checksum: DataChecksum(file: "mnist/a.idx", sha256: zeros, size: 28))
     let error = #expect(throws: DatasetError.self) { try IDXFile.read(url, expected: expected) }
-    #expect(error?.description == """
+    #expect(error?.reported == """
         error: checksum mismatch for \(dir.path)/mnist/a.idx (MNIST test images): expected uncompressed SHA-256 \(zeros) (28 bytes), found \(sampleImagesSHA) (28 bytes)
         hint: the file is damaged or not the canonical one; copy the canonical MNIST IDX files into \(dir.path)/mnist/ (from ../shared/data/mnist on the course machines, or the original MNIST distribution), or point --data / LATENTBOOK_DATA at a directory that has them
         """)
@@ -168,7 +168,7 @@ func badFileMessage(_ bad: BadFile) throws {
 
     let twoLabels = try IDXFile.read(dir.write("l2.idx", idx(magic: 0x801, dims: [2], payload: [1, 2])), expected: testLabels)
     let error = #expect(throws: DatasetError.self) { try ImageSet(images: images, labels: twoLabels, name: "sample") }
-    #expect(error?.description == """
+    #expect(error?.reported == """
         error: \(dir.path)/i.idx has 3 images but \(dir.path)/l2.idx has 2 labels
         \(damaged)
         """)

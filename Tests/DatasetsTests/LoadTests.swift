@@ -7,7 +7,7 @@ import Testing
     for (kind, name) in [(DatasetKind.mnist, "MNIST"), (.fashionMNIST, "Fashion-MNIST")] {
         let error = #expect(throws: DatasetError.self) { try ImageSet.load(kind, split: .train, from: dir.url) }
         let sub = "\(dir.path)/\(kind.rawValue)"
-        #expect(error?.description == """
+        #expect(error?.reported == """
             error: missing data file \(sub)/train-images-idx3-ubyte.gz (\(name) training images)
             hint: copy the canonical \(name) IDX files into \(sub)/ (from ../shared/data/\(kind.rawValue) on the course machines, or the original \(name) distribution), or point --data / LATENTBOOK_DATA at a directory that has them
             """)
@@ -18,7 +18,7 @@ import Testing
 func invalidLimitMessage(_ limit: Int) throws {
     let dir = try TempDir()
     let error = #expect(throws: DatasetError.self) { try ImageSet.load(.mnist, split: .test, from: dir.url, limit: limit) }
-    #expect(error?.description == """
+    #expect(error?.reported == """
         error: invalid image limit \(limit): expected at least 1
         hint: pass a positive number of images, or no limit to load the whole split
         """)
@@ -99,7 +99,7 @@ struct RealData {
         #expect(try ImageSet.load(.mnist, split: .test, from: scratch.url).count == 10_000)
         try scratch.write("mnist/t10k-labels-idx1-ubyte", Array("garbage".utf8))
         let error = #expect(throws: DatasetError.self) { try ImageSet.load(.mnist, split: .test, from: scratch.url) }
-        #expect(error?.description.hasPrefix("""
+        #expect(error?.reported.hasPrefix("""
             error: \(scratch.path)/mnist/t10k-labels-idx1-ubyte (MNIST test labels) is not an IDX labels file
             """) == true)
     }
@@ -114,10 +114,10 @@ struct RealData {
         try scratch.write("mnist/t10k-labels-idx1-ubyte", idx(magic: 0x801, dims: [10_000], payload: payload))
         let error = #expect(throws: DatasetError.self) { try ImageSet.load(.mnist, split: .test, from: scratch.url) }
         let path = "\(scratch.path)/mnist/t10k-labels-idx1-ubyte"
-        #expect(error?.description.hasPrefix("""
+        #expect(error?.reported.hasPrefix("""
             error: checksum mismatch for \(path) (MNIST test labels): expected uncompressed SHA-256 ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2 (10008 bytes), found
             """) == true)
-        #expect(error?.description.hasSuffix("""
+        #expect(error?.reported.hasSuffix("""
             hint: the file is damaged or not the canonical one; copy the canonical MNIST IDX files into \(scratch.path)/mnist/ (from ../shared/data/mnist on the course machines, or the original MNIST distribution), or point --data / LATENTBOOK_DATA at a directory that has them
             """) == true)
     }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import ReportModel
 
@@ -52,3 +53,8 @@ func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
 
 /// The data directory for tests that need the real files; they are skipped when it is unset.
 let realDataDirectory = ProcessInfo.processInfo.environment["LATENTBOOK_DATA"]
+
+extension DatasetError {
+    /// The error as a command reports it (the CLI writes the `error: ` prefix; tables here keep it).
+    var reported: String { "error: \(self)" }
+}

@@ -178,12 +178,12 @@ import Testing
     }
 
     @Test func errorsReadAsOneLine() {
-        #expect(StoreError.cannotWrite(path: "output/.cache/ab/x.entry", reason: "No space left on device").description
-            == "error: cannot write output/.cache/ab/x.entry: No space left on device")
-        #expect(StoreError.cannotCreateDirectory(path: "output/.cache", reason: "Permission denied").description
-            == "error: cannot create directory output/.cache: Permission denied")
-        #expect(StoreError.cannotLock(path: "output/.cache/ab/x.lock", reason: "No locks available").description
-            == "error: cannot lock output/.cache/ab/x.lock: No locks available")
+        #expect(StoreError.cannotWrite(path: "output/.cache/ab/x.entry", reason: "No space left on device").message
+            == "cannot write output/.cache/ab/x.entry: No space left on device")
+        #expect(StoreError.cannotCreateDirectory(path: "output/.cache", reason: "Permission denied").message
+            == "cannot create directory output/.cache: Permission denied")
+        #expect(StoreError.cannotLock(path: "output/.cache/ab/x.lock", reason: "No locks available").message
+            == "cannot lock output/.cache/ab/x.lock: No locks available")
     }
 
     @Test func errorPathsAreSpelledAsTheCallerGaveThem() throws {

@@ -163,13 +163,13 @@ private struct LatentSpread {
     }
 }
 
-enum DecodeError: Error, CustomStringConvertible {
+enum DecodeError: UserError {
     case dimension(Int, latent: Int)
     case lineNeedsOneDimension(latent: Int)
     case latentSize(Int, latent: Int)
     case slicesNeedThreeDimensions(latent: Int)
 
-    var description: String {
+    var message: String {
         switch self {
         case let .dimension(d, latent): "latent dimension \(d) does not exist: the model's latent size is \(latent)"
         case let .lineNeedsOneDimension(latent): "from: line needs a model with latent size 1 (this one has \(latent)); use from: grid"

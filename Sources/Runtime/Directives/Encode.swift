@@ -63,9 +63,9 @@ struct EncodeDirective: Directive {
     }
 }
 
-struct ShapeMismatch: Error, CustomStringConvertible {
+struct ShapeMismatch: UserError {
     let option: String, data: [Int], model: [Int]
-    var description: String {
+    var message: String {
         "'\(option)' has images of shape (\(data.map(String.init).joined(separator: ", "))) but the model takes (\(model.map(String.init).joined(separator: ", ")))"
     }
 }

@@ -132,12 +132,12 @@ struct PlotDirective: Directive {
     }
 }
 
-enum PlotError: Error, CustomStringConvertible {
+enum PlotError: UserError {
     case wrongSource(String, String)
     case noColors(String)
     case noMetric(String, String)
 
-    var description: String {
+    var message: String {
         switch self {
         case let .wrongSource(name, kind): "'\(name)' is not \(kind) cell"
         case let .noColors(name): "'\(name)' has no colors to plot: encode a colorized-mnist dataset, or use color: label"

@@ -1,17 +1,18 @@
 import Foundation
+import ReportModel
 
 /// Environmental failures of the result store (full disk, permissions, a file where a directory
-/// should be). All wording lives in `description`; paths are spelled as the caller gave them.
-public enum StoreError: Error, Equatable, CustomStringConvertible {
+/// should be). All wording lives in `message`; paths are spelled as the caller gave them.
+public enum StoreError: UserError, Equatable {
     case cannotCreateDirectory(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case cannotLock(path: String, reason: String)
 
-    public var description: String {
+    public var message: String {
         switch self {
-        case let .cannotCreateDirectory(path, reason): "error: cannot create directory \(path): \(reason)"
-        case let .cannotWrite(path, reason): "error: cannot write \(path): \(reason)"
-        case let .cannotLock(path, reason): "error: cannot lock \(path): \(reason)"
+        case let .cannotCreateDirectory(path, reason): "cannot create directory \(path): \(reason)"
+        case let .cannotWrite(path, reason): "cannot write \(path): \(reason)"
+        case let .cannotLock(path, reason): "cannot lock \(path): \(reason)"
         }
     }
 
