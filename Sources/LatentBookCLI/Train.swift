@@ -75,10 +75,10 @@ struct Train: ParsableCommand {
             print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed), oneDNN \(OneDNN.isaName)")
             let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
             // The train directive's path: checkpoint after every epoch, resume an existing one.
-            let training = TrainingRun(spec: model.spec, config: config, seed: seed, threads: threads,
+            let training = TrainingRun(model: model, config: config, seed: seed, threads: threads,
                                        checkpoint: save.map { URL(fileURLWithPath: $0) }, mismatch: .refuse)
             let progress = ProgressPrinter()
-            let (_, checkpoint) = try training.run(data: data, progress: progress.handle,
+            let checkpoint = try training.run(data: data, progress: progress.handle,
                                                    resumed: { print("resuming \(save ?? "") after epoch \($0)") })
             let history = checkpoint.state.history
             let seconds = history.reduce(0) { $0 + $1.seconds }

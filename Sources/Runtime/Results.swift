@@ -27,7 +27,7 @@ public struct DatasetRecipe: Codable, Hashable, Sendable {
         self.source = source; self.split = split; self.limit = limit; self.bias = bias; self.background = background; self.seed = seed
     }
 
-    private var kind: DatasetKind { source == "fashion-mnist" ? .fashionMNIST : .mnist }
+    private var kind: DatasetKind { (DatasetDirective.Source(rawValue: source) ?? .mnist).kind }
     private var parts: Split { Split(rawValue: split) ?? .train }
 
     /// The canonical files it reads (images and labels per split), with their checksums.

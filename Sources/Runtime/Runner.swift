@@ -110,7 +110,7 @@ extension Plan {
     /// A cell by name or 1-based index.
     public func cell(matching s: String) throws(CellLookupError) -> String {
         if let i = Int(s) {
-            guard (1...max(1, steps.count)).contains(i), i <= steps.count else { throw .noIndex(i, count: steps.count) }
+            guard i >= 1, i <= steps.count else { throw .noIndex(i, count: steps.count) }
             return steps[i - 1].cell.name
         }
         guard step(named: s) != nil else { throw .noName(s, hint: didYouMean(s, among: steps.map(\.cell.name))) }

@@ -15,15 +15,15 @@ public struct TrainingRun {
         case refuse
     }
 
-    public var spec: ModelSpec
+    public var model: Model
     public var config: TrainingConfig
     public var seed: UInt64
     public var threads: Int
     public var checkpoint: URL?
     public var mismatch: Mismatch
 
-    public init(spec: ModelSpec, config: TrainingConfig, seed: UInt64, threads: Int, checkpoint: URL?, mismatch: Mismatch) {
-        self.spec = spec; self.config = config; self.seed = seed; self.threads = threads
+    public init(model: Model, config: TrainingConfig, seed: UInt64, threads: Int, checkpoint: URL?, mismatch: Mismatch) {
+        self.model = model; self.config = config; self.seed = seed; self.threads = threads
         self.checkpoint = checkpoint; self.mismatch = mismatch
     }
 
@@ -36,8 +36,8 @@ public struct TrainingRun {
     /// one was not used. Throws `CancellationError` when `progress` does (the checkpoint then
     /// holds the last finished epoch).
     public func run(data: ImageSet, progress: (TrainingEvent) throws -> Void,
-                    resumed: (Int) -> Void = { _ in }, warning: (String) -> Void = { _ in }) throws -> (Model, Checkpoint) {
-        let model = try Model(spec)
+                    resumed: (Int) -> Void = { _ in }, warning: (String) -> Void = { _ in }) throws -> Checkpoint {
+        let spec = model.spec
         let notes = TrainingRun.notes(seed: seed, data: data)
         // Before any allocation: the trainer refuses a model too large for memory.
         let trainer = try Trainer(model: model, config: config, threads: threads)
@@ -64,7 +64,7 @@ public struct TrainingRun {
             guard let checkpoint else { return }
             try AtomicFile.write(try Checkpoint(spec: spec, config: config, state: state, notes: notes).safetensors().encoded(), to: checkpoint)
         }
-        return (model, Checkpoint(spec: spec, config: config, state: state, notes: notes))
+        return Checkpoint(spec: spec, config: config, state: state, notes: notes)
     }
 }
 

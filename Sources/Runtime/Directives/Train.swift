@@ -55,9 +55,10 @@ struct TrainDirective: Directive {
 
     func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
         let data = try context.dataset(o.data)
-        let training = TrainingRun(spec: try o.spec(input: data.sampleShape), config: o.config, seed: context.seed,
+        let model = try Model(try o.spec(input: data.sampleShape))
+        let training = TrainingRun(model: model, config: o.config, seed: context.seed,
                                    threads: context.threads, checkpoint: context.partialURL, mismatch: .startOver)
-        let (model, checkpoint) = try training.run(
+        let checkpoint = try training.run(
             data: data, progress: { try context.training($0, of: o.epochs) },
             resumed: { context.note("resuming '\(context.cellName)' after epoch \($0)") },
             warning: { context.warning("the partial checkpoint of '\(context.cellName)' \($0)") })
