@@ -1,3 +1,4 @@
+import ReportModel
 import Foundation
 
 /// A trained (or half-trained) model as safetensors: every parameter tensor under its layer name
@@ -76,7 +77,7 @@ public struct Checkpoint: Sendable, Equatable {
     }
 }
 
-public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+public enum CheckpointError: UserError, Equatable {
     case notACheckpoint(found: String?)
     case missingMetadata(String)
     case badMetadata(String)
@@ -84,7 +85,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case missingTensor(String)
     case shapeMismatch(name: String, found: [Int], expected: [Int])
 
-    public var description: String {
+    public var message: String {
         switch self {
         case .notACheckpoint(let found):
             "not a LatentBook checkpoint (metadata 'format' is \(found.map { "'\($0)'" } ?? "missing"), expected '\(Checkpoint.format)')"

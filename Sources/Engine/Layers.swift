@@ -185,3 +185,112 @@ public struct ResidualBlock: Layer {
         }
     }
 }
+
+/// `dense: {units: 16, activation: relu}`
+public struct DenseKind: LayerKind {
+    public var units = 1
+    public var activation = Activation.linear
+
+    public init() {}
+    public init(units: Int, activation: Activation) { self.units = units; self.activation = activation }
+
+    public static let name = "dense"
+    public static let summary = "Keras Dense: a fully connected layer on a vector."
+    public static let parameters: [LayerParameter<Self>] = [
+        LayerParameter("units", \.units, required: true), LayerParameter("activation", \.activation),
+    ]
+    public static var activation: WritableKeyPath<Self, Activation>? { \.activation }
+
+    public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
+        try context.needVector(Self.name)
+        try context.bounded([("units", units)])
+        try context.weights([context.input[0] + 1, units])
+        return Dense(inputs: context.input[0], units: units, activation: activation)
+    }
+}
+
+/// `flatten`
+public struct FlattenKind: LayerKind {
+    public init() {}
+    public static let name = "flatten"
+    public static let summary = "Keras Flatten: an image as one vector."
+    public static let parameters: [LayerParameter<Self>] = []
+    public static let isShapeOnly = true
+
+    public func build(_ context: LayerContext) throws(ModelError) -> any Layer { Reshape.flatten(inputShape: context.input) }
+}
+
+/// `reshape: [7, 7, 64]`
+public struct ReshapeKind: LayerKind {
+    public var sizes: [Int] = []
+
+    public init() {}
+    public init(_ sizes: [Int]) { self.sizes = sizes }
+
+    enum CodingKeys: String, CodingKey { case sizes = "_0" }
+
+    public static let name = "reshape"
+    public static let summary = "Keras Reshape: a vector (or image) as the given shape, e.g. `reshape: [7, 7, 64]`."
+    public static let parameters: [LayerParameter<Self>] = [LayerParameter("sizes", \.sizes, required: true)]
+    public static let form = LayerForm.value
+    public static let isShapeOnly = true
+
+    public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
+        let input = context.input
+        // Overflow-checked: a hostile list of sizes must not wrap around to the right count.
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), elementCount(sizes) == input.reduce(1, *) else {
+            throw context.fail("cannot reshape \(shapeText(input)) (\(input.reduce(1, *)) values) to \(shapeText(sizes))")
+        }
+        return Reshape(inputShape: input, outputShape: sizes)
+    }
+}
+
+/// `activation: relu`
+public struct ActivationKind: LayerKind {
+    public var activation = Activation.linear
+
+    public init() {}
+    public init(_ activation: Activation) { self.activation = activation }
+
+    enum CodingKeys: String, CodingKey { case activation = "_0" }
+
+    public static let name = "activation"
+    public static let summary = "A stand-alone activation, e.g. `activation: relu`."
+    public static let parameters: [LayerParameter<Self>] = [LayerParameter("activation", \.activation, required: true)]
+    public static let form = LayerForm.value
+    public static var activation: WritableKeyPath<Self, Activation>? { \.activation }
+
+    public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
+        ActivationLayer(shape: context.input, activation: activation)
+    }
+}
+
+/// `residual: {filters: 32, strides: 1}`
+public struct ResidualKind: LayerKind {
+    public var filters = 1
+    public var stride = 1
+
+    public init() {}
+    public init(filters: Int, stride: Int) { self.filters = filters; self.stride = stride }
+
+    public static let name = "residual"
+    public static let summary = "Two 3×3 convolutions plus a shortcut (a 1×1 projection when strides or channels change)."
+    public static let parameters: [LayerParameter<Self>] = [
+        LayerParameter("filters", \.filters, required: true), LayerParameter("strides", \.stride),
+    ]
+
+    public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
+        try context.needImage(Self.name)
+        try context.bounded([("filters", filters), ("stride", stride)], atMost: 4096)
+        try context.weights([2, 3, 3, context.input[2] + filters, filters])  // a bound on its two 3×3 convolutions and the shortcut
+        return ResidualBlock(inputShape: context.input, filters: filters, stride: stride)
+    }
+}
+
+extension LayerSpec {
+    public static func dense(units: Int, activation: Activation = .linear) -> LayerSpec { LayerSpec(DenseKind(units: units, activation: activation)) }
+    public static let flatten = LayerSpec(FlattenKind())
+    public static func reshape(_ sizes: [Int]) -> LayerSpec { LayerSpec(ReshapeKind(sizes)) }
+    public static func activation(_ a: Activation) -> LayerSpec { LayerSpec(ActivationKind(a)) }
+    public static func residual(filters: Int, stride: Int = 1) -> LayerSpec { LayerSpec(ResidualKind(filters: filters, stride: stride)) }
+}

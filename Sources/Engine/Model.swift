@@ -51,60 +51,18 @@ public struct Model: Sendable {
     }
 
     static func build(_ spec: LayerSpec, input: [Int], part: String, index: Int) throws(ModelError) -> any Layer {
-        func fail(_ reason: String) -> ModelError { .invalidLayer(part: part, index: index, reason: reason) }
-        func needImage(_ kind: String) throws(ModelError) {
-            guard input.count == 3 else { throw fail("\(kind) needs an (height, width, channels) input, got \(shapeText(input)); add a reshape layer first") }
-        }
-        func bounded(_ values: [(String, Int)], atMost limit: Int = .max) throws(ModelError) {
-            for (name, v) in values where v < 1 { throw fail("\(name) must be at least 1, got \(v)") }
-            for (name, v) in values where v > limit { throw fail("\(name) must be at most \(grouped(limit)), got \(grouped(v))") }
-        }
-        /// Checked before the layer exists: its parameter offsets multiply these sizes unchecked.
-        func weights(_ shape: [Int]) throws(ModelError) {
-            guard let count = elementCount(shape), count <= maximumParameters else {
-                throw fail("it would have more than \(grouped(maximumParameters)) parameters")
-            }
-        }
+        let context = LayerContext(input: input, part: part, index: index)
         // Bounded sizes keep every shape computation below (im2col sizes, parameter counts) far
         // from overflowing, whatever a notebook or a checkpoint file asks for.
         guard fits(input) else {
-            throw fail("its input \(shapeText(input)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
+            throw context.fail("its input \(shapeText(input)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
         }
-        let layer: any Layer
-        switch spec {
-        case let .conv2d(f, k, s, p, a):
-            try needImage("conv2d"); try bounded([("filters", f), ("kernel", k), ("stride", s)], atMost: 4096)
-            try weights([k, k, input[2], f])
-            layer = Conv2D(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
-        case let .conv2dTranspose(f, k, s, p, a):
-            try needImage("conv2d_transpose"); try bounded([("filters", f), ("kernel", k), ("stride", s)], atMost: 4096)
-            try weights([k, k, f, input[2]])
-            layer = Conv2DTranspose(inputShape: input, filters: f, kernel: k, stride: s, padding: p, activation: a)
-        case let .dense(u, a):
-            guard input.count == 1 else { throw fail("dense needs a vector input, got \(shapeText(input)); add a flatten layer first") }
-            try bounded([("units", u)])
-            try weights([input[0] + 1, u])
-            layer = Dense(inputs: input[0], units: u, activation: a)
-        case .flatten:
-            layer = Reshape.flatten(inputShape: input)
-        case .reshape(let target):
-            // Overflow-checked: a hostile list of sizes must not wrap around to the right count.
-            guard !target.isEmpty, target.allSatisfy({ $0 > 0 }), elementCount(target) == input.reduce(1, *) else {
-                throw fail("cannot reshape \(shapeText(input)) (\(input.reduce(1, *)) values) to \(shapeText(target))")
-            }
-            layer = Reshape(inputShape: input, outputShape: target)
-        case .activation(let a):
-            layer = ActivationLayer(shape: input, activation: a)
-        case let .residual(f, s):
-            try needImage("residual"); try bounded([("filters", f), ("stride", s)], atMost: 4096)
-            try weights([2, 3, 3, input[2] + f, f])  // a bound on its two 3×3 convolutions and the shortcut
-            layer = ResidualBlock(inputShape: input, filters: f, stride: s)
-        }
+        let layer = try spec.build(context)
         guard layer.outputShape.allSatisfy({ $0 > 0 }) else {
-            throw fail("output shape \(shapeText(layer.outputShape)) is empty for input \(shapeText(input))")
+            throw context.fail("output shape \(shapeText(layer.outputShape)) is empty for input \(shapeText(input))")
         }
         guard fits(layer.outputShape) else {
-            throw fail("its output \(shapeText(layer.outputShape)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
+            throw context.fail("its output \(shapeText(layer.outputShape)) is too large: at most \(grouped(maximumSide)) high and wide, and \(grouped(maximumValues)) values per image")
         }
         return layer
     }

@@ -1,3 +1,4 @@
+import ReportModel
 import Foundation
 
 /// A checkpoint in the safetensors format, as the Python `safetensors` package reads it:
@@ -206,7 +207,7 @@ public struct SafeTensors: Equatable, Sendable {
     }
 }
 
-public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
+public enum SafeTensorsError: UserError, Equatable {
     public enum Field: String, Sendable {
         case dtype, shape
         case dataOffsets = "data_offsets"
@@ -232,7 +233,7 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     case gap(tensor: String, begin: Int, expected: Int)
     case unusedData(used: Int, dataLength: Int)
 
-    public var description: String {
+    public var message: String {
         let message = switch self {
         case .fileTooShort(let count):
             "file is \(count) bytes, too short for the 8-byte header length"

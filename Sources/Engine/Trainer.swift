@@ -54,7 +54,7 @@ public enum TrainingEvent: Sendable {
     case epochEnd(EpochRecord)
 }
 
-public enum TrainingError: Error, Equatable, CustomStringConvertible {
+public enum TrainingError: UserError, Equatable {
     case nonFinite(epoch: Int, step: Int, loss: Double)
     case shapeMismatch(data: [Int], model: [Int])
     case noData
@@ -62,20 +62,27 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// Training would need more memory than allowed; found before anything is allocated.
     case tooLarge(bytes: Int, limit: Int, batch: Int)
 
-    public var description: String {
+    public var message: String {
         switch self {
         case let .tooLarge(bytes, limit, batch):
             "training this model with batch \(batch) needs about \(bytesText(bytes)) of memory, more than the "
-                + "\(bytesText(limit)) allowed (half of this machine's memory); use fewer filters or units, or a smaller batch"
+                + "\(bytesText(limit)) allowed (half of this machine's memory)"
         case let .nonFinite(epoch, step, loss):
-            "training diverged: the loss became \(loss.isNaN ? "NaN" : loss > 0 ? "infinite" : "-infinite") at epoch \(epoch), "
-                + "step \(step); try a smaller learning rate"
+            "training diverged: the loss became \(loss.isNaN ? "NaN" : loss > 0 ? "infinite" : "-infinite") at epoch \(epoch), step \(step)"
         case let .shapeMismatch(data, model):
             "the data has images of shape \(shapeText(data)) but the model expects \(shapeText(model))"
         case .noData:
             "there are no images to train on"
         case .invalidSetting(let s):
             s
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .tooLarge: "use fewer filters or units, or a smaller batch"
+        case .nonFinite: "try a smaller learning rate"
+        case .shapeMismatch, .noData, .invalidSetting: nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Notebook
+import ReportModel
 
 /// Architectures as YAML layer lists, in Keras's vocabulary:
 ///
@@ -8,11 +9,11 @@ import Notebook
 ///       - flatten
 ///       - dense: {units: 16, activation: relu}
 ///       - dense: {units: 2}
+///
+/// Which kinds exist and what each accepts comes from the engine's `LayerKinds`.
 struct LayerParser {
     let option: String
     typealias Failure = OptionResolver.Failure
-
-    static let kinds = ["conv2d", "conv2d_transpose", "dense", "flatten", "reshape", "activation", "residual"]
 
     func parse(_ v: YAMLValue) throws(Failure) -> [LayerSpec] {
         guard case .sequence(let items, _) = v, !items.isEmpty else {
@@ -26,105 +27,99 @@ struct LayerParser {
     }
 
     private func layer(_ item: YAMLValue) throws(Failure) -> LayerSpec {
-        let kind: String, kindAt: SourceLocation, params: YAMLValue?
+        let name: String, nameAt: SourceLocation, params: YAMLValue?
         switch item {
-        case .scalar(let s, _, let at): (kind, kindAt, params) = (s, at, nil)
+        case .scalar(let s, _, let at): (name, nameAt, params) = (s, at, nil)
         case .mapping(let entries, let at):
             guard entries.count == 1 else { throw fail("a layer is one 'type: parameters' entry", at) }
-            (kind, kindAt, params) = (entries[0].key, entries[0].keyLocation, entries[0].value)
+            (name, nameAt, params) = (entries[0].key, entries[0].keyLocation, entries[0].value)
         default: throw fail("a layer is a type name or one 'type: parameters' entry", item.location)
         }
-        guard LayerParser.kinds.contains(kind) else {
-            let hint = didYouMean(kind, among: LayerParser.kinds)
-            throw fail("unknown layer type '\(kind)'\(hint)", kindAt)
+        guard let kind = LayerKinds.named(name) else {
+            throw fail("unknown layer type '\(name)'\(didYouMean(name, among: LayerKinds.names))", nameAt)
         }
-        switch kind {
-        case "flatten":
-            return .flatten
-        case "reshape":
-            guard case .sequence(let dims, let at)? = params else { throw fail("reshape takes a list of sizes, e.g. [7, 7, 64]", params?.location ?? kindAt) }
-            let sizes = dims.compactMap { if case .scalar(let s, false, _) = $0 { Int(s) } else { nil } }
-            guard sizes.count == dims.count, sizes.allSatisfy({ (1...4096).contains($0) }) else { throw fail("reshape sizes must be integers between 1 and 4096", at) }
-            return .reshape(sizes)
-        case "activation":
-            guard case .scalar(let s, _, _)? = params, let a = Activation(rawValue: s) else {
-                throw fail("activation takes one of " + Activation.allCases.map(\.rawValue).joined(separator: ", "), params?.location ?? kindAt)
+        return try layer(kind, params, at: nameAt)
+    }
+
+    private func layer<Kind: LayerKind>(_ kind: Kind.Type, _ params: YAMLValue?, at nameAt: SourceLocation) throws(Failure) -> LayerSpec {
+        switch Kind.form {
+        case .bare:
+            return Kind.make([:])
+        case .value:
+            // The kind's one parameter, written as the value itself: `reshape: [7, 7, 64]`.
+            let parameter = Kind.parameters[0]
+            return Kind.make([parameter.name: try value(params, parameter.type, kind: Kind.name, at: nameAt)])
+        case .mapping:
+            let accepted = Kind.parameters.map(\.name)
+            // A kind whose parameters all have defaults may be named alone: `- max_pooling2d`.
+            if params == nil, !Kind.parameters.contains(where: \.required) { return Kind.make([:]) }
+            guard case .mapping(let entries, let mappingAt)? = params else {
+                throw fail("\(Kind.name) needs parameters, e.g. {\(accepted[0]): …}", params?.location ?? nameAt)
+            }
+            var given: [String: YAMLValue] = [:]
+            for e in entries {
+                guard accepted.contains(e.key) else {
+                    throw fail("\(Kind.name) has no parameter '\(e.key)'\(didYouMean(e.key, among: accepted))", e.keyLocation)
+                }
+                given[e.key] = e.value
+            }
+            // In declaration order, so the first problem reported is the same whatever the YAML order.
+            var arguments: [String: LayerArgument] = [:]
+            for parameter in Kind.parameters {
+                if let v = given[parameter.name] {
+                    arguments[parameter.name] = try argument(v, parameter.name, parameter.type, kind: Kind.name)
+                } else if parameter.required {
+                    throw fail("\(Kind.name) needs '\(parameter.name)'", mappingAt)
+                }
+            }
+            return Kind.make(arguments)
+        }
+    }
+
+    /// A parameter given inside `{name: value}`.
+    private func argument(_ v: YAMLValue, _ name: String, _ type: LayerParameterType, kind: String) throws(Failure) -> LayerArgument {
+        switch type {
+        case .size:
+            guard case .scalar(let s, false, _) = v, let n = Int(s), LayerParameterType.sizeRange.contains(n) else {
+                throw fail("\(kind) '\(name)' must be an integer between 1 and 4096, got \(v.shortDescription)", v.location)
+            }
+            return .size(n)
+        case .padding:
+            guard case .scalar(let s, _, _) = v, let p = Padding(rawValue: s) else {
+                throw fail("\(name) must be same or valid, got \(v.shortDescription)", v.location)
+            }
+            return .padding(p)
+        case .activation:
+            guard case .scalar(let s, _, _) = v, let a = Activation(rawValue: s) else {
+                throw fail("\(name) must be one of \(activationNames), got \(v.shortDescription)", v.location)
             }
             return .activation(a)
-        default:
-            let p = try Parameters(params, kind: kind, at: kindAt, parser: self)
-            switch kind {
-            case "conv2d":
-                return .conv2d(filters: try p.int("filters"), kernel: try p.int("kernel", 3), stride: try p.int("strides", 1),
-                               padding: try p.padding(), activation: try p.activation())
-            case "conv2d_transpose":
-                return .conv2dTranspose(filters: try p.int("filters"), kernel: try p.int("kernel", 3), stride: try p.int("strides", 1),
-                                        padding: try p.padding(), activation: try p.activation())
-            case "dense":
-                return .dense(units: try p.int("units"), activation: try p.activation())
-            default:  // residual
-                return .residual(filters: try p.int("filters"), stride: try p.int("strides", 1))
-            }
+        case .sizes:
+            return try value(v, type, kind: kind, at: v.location)
         }
     }
 
-    /// A layer's `{name: value}` parameters, checked against what the layer type accepts.
-    private struct Parameters {
-        let values: [String: YAMLValue]
-        let at: SourceLocation
-        let kind: String
-        let parser: LayerParser
-
-        static let accepted: [String: [String]] = [
-            "conv2d": ["filters", "kernel", "strides", "padding", "activation"],
-            "conv2d_transpose": ["filters", "kernel", "strides", "padding", "activation"],
-            "dense": ["units", "activation"],
-            "residual": ["filters", "strides"],
-        ]
-
-        init(_ v: YAMLValue?, kind: String, at: SourceLocation, parser: LayerParser) throws(Failure) {
-            self.at = v?.location ?? at; self.kind = kind; self.parser = parser
-            guard case .mapping(let entries, _)? = v else {
-                throw parser.fail("\(kind) needs parameters, e.g. {\(Parameters.accepted[kind]![0]): …}", v?.location ?? at)
+    /// A value-form kind's parameter (`reshape: [7, 7, 64]`, `activation: relu`), or nil when the
+    /// list says only the kind's name.
+    private func value(_ v: YAMLValue?, _ type: LayerParameterType, kind: String, at nameAt: SourceLocation) throws(Failure) -> LayerArgument {
+        switch type {
+        case .sizes:
+            guard case .sequence(let dims, let at)? = v else { throw fail("\(kind) takes a list of sizes, e.g. [7, 7, 64]", v?.location ?? nameAt) }
+            let sizes = dims.compactMap { if case .scalar(let s, false, _) = $0 { Int(s) } else { nil } }
+            guard sizes.count == dims.count, sizes.allSatisfy({ LayerParameterType.sizeRange.contains($0) }) else {
+                throw fail("\(kind) sizes must be integers between 1 and 4096", at)
             }
-            var values: [String: YAMLValue] = [:]
-            for e in entries {
-                let names = Parameters.accepted[kind]!
-                guard names.contains(e.key) else {
-                    let hint = didYouMean(e.key, among: names)
-                    throw parser.fail("\(kind) has no parameter '\(e.key)'\(hint)", e.keyLocation)
-                }
-                values[e.key] = e.value
+            return .sizes(sizes)
+        case .activation:
+            guard case .scalar(let s, _, _)? = v, let a = Activation(rawValue: s) else {
+                throw fail("\(kind) takes one of \(activationNames)", v?.location ?? nameAt)
             }
-            self.values = values
-        }
-
-        func int(_ name: String, _ fallback: Int? = nil) throws(Failure) -> Int {
-            guard let v = values[name] else {
-                if let fallback { return fallback }
-                throw parser.fail("\(kind) needs '\(name)'", at)
-            }
-            guard case .scalar(let s, false, _) = v, let n = Int(s), (1...4096).contains(n) else {
-                throw parser.fail("\(kind) '\(name)' must be an integer between 1 and 4096, got \(v.shortDescription)", v.location)
-            }
-            return n
-        }
-
-        func padding() throws(Failure) -> Padding {
-            guard let v = values["padding"] else { return .same }
-            guard case .scalar(let s, _, _) = v, let p = Padding(rawValue: s) else {
-                throw parser.fail("padding must be same or valid, got \(v.shortDescription)", v.location)
-            }
-            return p
-        }
-
-        func activation() throws(Failure) -> Activation {
-            guard let v = values["activation"] else { return .linear }
-            guard case .scalar(let s, _, _) = v, let a = Activation(rawValue: s) else {
-                throw parser.fail("activation must be one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
-                                  + ", got \(v.shortDescription)", v.location)
-            }
-            return a
+            return .activation(a)
+        case .size, .padding:
+            guard let v else { throw fail("\(kind) needs a value", nameAt) }
+            return try argument(v, kind, type, kind: kind)
         }
     }
+
+    private var activationNames: String { Activation.allCases.map(\.rawValue).joined(separator: ", ") }
 }

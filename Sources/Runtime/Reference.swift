@@ -1,3 +1,5 @@
+import Engine
+
 extension DirectiveRegistry {
     /// Every directive's example, in order: a notebook that uses every directive.
     public var examplesNotebook: String { all.map(\.example).joined(separator: "\n\n") + "\n" }
@@ -14,7 +16,40 @@ extension DirectiveRegistry {
                 lines.append("| `\(o.name)` | \(o.type.description)\(o.presentation ? " (presentation)" : "") | \(def) | \(o.help) |")
             }
             return lines.joined(separator: "\n")
-        }.joined(separator: "\n\n") + "\n"
+        }.joined(separator: "\n\n") + "\n\n" + layerReference
+    }
+
+    /// The layer kinds `encoder` and `decoder` accept, from the engine's registry.
+    var layerReference: String {
+        var lines = ["### Layers", "",
+                     "The layers of `encoder` and `decoder` lists, in Keras's vocabulary (`- flatten`, `- dense: {units: 16}`).", "",
+                     "| layer | parameters | |", "|---|---|---|"]
+        for kind in LayerKinds.all {
+            lines.append("| `\(kind.name)` | \(kind.parameterReference) | \(kind.summary) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension LayerKind {
+    /// `filters` (required), `kernel` = `3`, ...; a value-form kind's one value; – for none.
+    static var parameterReference: String {
+        if parameters.isEmpty { return "–" }
+        if form == .value { return "its value: " + parameters[0].typeReference }
+        return parameters.map { p in
+            "`\(p.name)` " + (p.required ? "(\(p.typeReference), required)" : "= `\(p.defaultValue)`")
+        }.joined(separator: ", ")
+    }
+}
+
+extension LayerParameter {
+    var typeReference: String {
+        switch type {
+        case .size: "an integer from 1 to 4096"
+        case .padding: "same or valid"
+        case .activation: "one of " + Activation.allCases.map(\.rawValue).joined(separator: ", ")
+        case .sizes: "a list of sizes from 1 to 4096"
+        }
     }
 }
 

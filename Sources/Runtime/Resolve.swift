@@ -1,5 +1,6 @@
 import Engine
 import Notebook
+import ReportModel
 
 /// Everything that can be wrong with a cell's options; the wording lives here and nowhere else.
 public enum OptionProblem: Equatable, Sendable {

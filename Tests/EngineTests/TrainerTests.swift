@@ -125,9 +125,9 @@ func trainingReducesLoss(_ arch: String) throws {
         #expect(epoch == 1 && step == 3 && loss.isNaN)
     }
     #expect("\(TrainingError.nonFinite(epoch: 1, step: 3, loss: .infinity))"
-            == "training diverged: the loss became infinite at epoch 1, step 3; try a smaller learning rate")
+            == "training diverged: the loss became infinite at epoch 1, step 3\nhint: try a smaller learning rate")
     #expect("\(TrainingError.nonFinite(epoch: 2, step: 5, loss: -.nan))"
-            == "training diverged: the loss became NaN at epoch 2, step 5; try a smaller learning rate")
+            == "training diverged: the loss became NaN at epoch 2, step 5\nhint: try a smaller learning rate")
 }
 
 @Test func badSettingsAreErrors() throws {
@@ -181,5 +181,5 @@ func trainingReducesLoss(_ arch: String) throws {
     #expect(try bytesFor(2 * Trainer.shardLimit) == bytes && bytesFor(4096) == bytes)
     #expect("\(TrainingError.tooLarge(bytes: 531_502_202_880, limit: 12 << 30, batch: 8192))"
             == "training this model with batch 8192 needs about 495.00 GB of memory, more than the 12.00 GB allowed "
-            + "(half of this machine's memory); use fewer filters or units, or a smaller batch")
+            + "(half of this machine's memory)\nhint: use fewer filters or units, or a smaller batch")
 }

@@ -284,13 +284,15 @@ let badInputs: [BadInput] = [
         """, fileSizeLimit: 100, statuses: ["digits": "fresh", "ae": "failed", "z": "skipped"]),
     // Models too large, and training that diverges: the cell fails, the rest runs.
     BadInput("a model needing 21 GB to train", digits + "```train big\ndata: digits\nbatch: 8192\nencoder: [{conv2d: {filters: 4096}}, {conv2d: {filters: 4096}}, {conv2d: {filters: 4096}}, {conv2d: {filters: 4096}}, {conv2d: {filters: 4096}}, flatten, {dense: {units: 2}}]\ndecoder: [{dense: {units: 784}}, {reshape: [28, 28, 1]}]\n```\n\n```train ae\ndata: digits\nepochs: 1\nbatch: 50\n```\n", runArgs, status: 1, """
-        nb.md:6:1: error: big: training this model with batch 8192 needs about 21.47 GB of memory, more than the $LIMIT allowed (half of this machine's memory); use fewer filters or units, or a smaller batch
+        nb.md:6:1: error: big: training this model with batch 8192 needs about 21.47 GB of memory, more than the $LIMIT allowed (half of this machine's memory)
+          hint: use fewer filters or units, or a smaller batch
         """, statuses: ["digits": "fresh", "big": "failed", "ae": "fresh"]),
     BadInput("a layer output of 262,144 × 262,144", digits + "```train wide\ndata: digits\nencoder: [flatten, {dense: {units: 2}}]\ndecoder: [{dense: {units: 4096}}, {reshape: [64, 64, 1]}, {conv2d_transpose: {filters: 1, kernel: 4096, strides: 4096}}]\n```\n", runArgs, status: 1, """
         nb.md:6:1: error: wide: decoder layer 2: its output (262144, 262144, 1) is too large: at most 65,536 high and wide, and 268,435,456 values per image
         """),
     BadInput("training that diverges to NaN", digits.replacingOccurrences(of: "100", with: "2000") + "```train wild\ndata: digits\nloss: mse\nlr: 1\nepochs: 5\nbatch: 16\nencoder: [flatten, {dense: {units: 64}}, {dense: {units: 64}}, {dense: {units: 64}}, {dense: {units: 2}}]\ndecoder: [{dense: {units: 64}}, {dense: {units: 64}}, {dense: {units: 64}}, {dense: {units: 784}}, {reshape: [28, 28, 1]}]\n```\n\n```encode z\nmodel: wild\ndata: digits\n```\n\n```train calm\ndata: digits\nepochs: 1\nbatch: 100\n```\n", runArgs, status: 1, """
-        nb.md:6:1: error: wild: training diverged: the loss became NaN at epoch 1, step 4; try a smaller learning rate
+        nb.md:6:1: error: wild: training diverged: the loss became NaN at epoch 1, step 4
+          hint: try a smaller learning rate
         """, statuses: ["digits": "fresh", "wild": "failed", "z": "skipped", "calm": "fresh"]),
 ]
 

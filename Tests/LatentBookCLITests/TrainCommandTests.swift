@@ -32,7 +32,7 @@ func badFlags(_ c: BadFlags) throws {
 func unknownArchitectureIsAnErrorBeforeTraining() throws {
     let run = try latentbook(["train", "--arch", "resnet", "--limit", "10", "--data", dataDirectory!])
     #expect(run.status == 2)
-    #expect(run.stderr == "error: unknown architecture 'resnet' (expected one of: baseline, deep, dense, residual)\n")
+    #expect(run.stderr == "error: unknown architecture 'resnet'\nhint: the presets are baseline, deep, dense, residual\n")
 }
 
 /// 2,000 real MNIST images, 2 epochs: the loss must fall clearly; then the checkpoint resumes.

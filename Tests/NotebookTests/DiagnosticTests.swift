@@ -1,4 +1,5 @@
 import Notebook
+import ReportModel
 import Testing
 
 /// Every message the parser writes, verbatim, with the notebook that provokes it.

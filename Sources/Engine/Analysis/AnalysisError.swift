@@ -1,6 +1,7 @@
+import ReportModel
 /// Invalid arguments to the analysis functions. Engine builds with preconditions off in release,
 /// so everything a notebook can get wrong is reported through this type instead.
-public enum AnalysisError: Error, Equatable, CustomStringConvertible {
+public enum AnalysisError: UserError, Equatable {
     case invalidDimension(Int)
     case pointCount(values: Int, dim: Int)
     case noPoints
@@ -24,7 +25,7 @@ public enum AnalysisError: Error, Equatable, CustomStringConvertible {
     case histogramBins(Int)
     case histogramRange(low: Double, high: Double)
 
-    public var description: String {
+    public var message: String {
         switch self {
         case .invalidDimension(let d):
             "dimension must be at least 1, got \(d)"
