@@ -7,6 +7,10 @@ public struct Model: Sendable {
     public let spec: ModelSpec
     public let layers: [any Layer]
     public let encoderCount: Int
+    /// A VAE: the encoder's output is [z_mean | z_log_var], 2 × latent per sample.
+    public var variational: Bool { spec.variational }
+    /// Floats per sample out of the encoder: latent, or 2 × latent for a VAE.
+    public var encoderWidth: Int { spec.variational ? 2 * spec.latent : spec.latent }
     /// The final activation, applied by the loss (from logits) in training and after the last
     /// layer in inference; the last layer itself is built linear.
     public let outputActivation: Activation
@@ -27,10 +31,15 @@ public struct Model: Sendable {
         var layers: [any Layer] = []
         var shape = spec.input
         for (i, s) in spec.encoder.enumerated() {
-            layers.append(try Model.build(s, input: shape, part: "encoder", index: i))
+            if spec.variational, i == spec.encoder.count - 1 {
+                layers.append(try Model.heads(s, input: shape, latent: spec.latent, index: i))
+            } else {
+                layers.append(try Model.build(s, input: shape, part: "encoder", index: i))
+            }
             shape = layers.last!.outputShape
         }
-        guard shape == [spec.latent] else { throw .encoderOutput(got: shape, latent: spec.latent) }
+        guard shape == [spec.variational ? 2 * spec.latent : spec.latent] else { throw .encoderOutput(got: shape, latent: spec.latent) }
+        if spec.variational { shape = [spec.latent] }
         for (i, s) in decoderSpecs.enumerated() {
             layers.append(try Model.build(s, input: shape, part: "decoder", index: i))
             shape = layers.last!.outputShape
@@ -48,6 +57,17 @@ public struct Model: Sendable {
 
     public static func preset(_ name: String, input: [Int], latent: Int) throws(ModelError) -> Model {
         try Model(Presets.spec(name, input: input, latent: latent))
+    }
+
+    /// A VAE's last encoder layer, `dense: {units: latent}`, built as the two heads.
+    static func heads(_ spec: LayerSpec, input: [Int], latent: Int, index: Int) throws(ModelError) -> any Layer {
+        guard let dense = spec.kind as? DenseKind, dense.units == latent, dense.activation == .linear else {
+            throw .variationalHead(spec.description)
+        }
+        let context = LayerContext(input: input, part: "encoder", index: index)
+        try context.needVector(DenseKind.name)
+        try context.weights([input[0] + 1, 2 * latent])
+        return VariationalHeads(inputs: input[0], latent: latent)
     }
 
     static func build(_ spec: LayerSpec, input: [Int], part: String, index: Int) throws(ModelError) -> any Layer {

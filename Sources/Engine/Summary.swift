@@ -31,6 +31,14 @@ extension Model {
             var rows = [ModelSummary.Row(name: name(for: "InputLayer"), type: "InputLayer", outputShape: inputShape, parameters: 0)]
             for i in range {
                 let l = layers[i]
+                if let heads = l as? VariationalHeads {
+                    // As Keras's VAE example: two Dense heads and the sampling layer.
+                    let each = heads.parameterCount / 2
+                    rows += [.init(name: "z_mean", type: "Dense", outputShape: [heads.latent], parameters: each),
+                             .init(name: "z_log_var", type: "Dense", outputShape: [heads.latent], parameters: each),
+                             .init(name: name(for: "Sampling"), type: "Sampling", outputShape: [heads.latent], parameters: 0)]
+                    continue
+                }
                 let isLatent = i == encoderCount - 1
                 rows.append(.init(name: isLatent ? "z" : name(for: l.typeName), type: l.typeName,
                                   outputShape: l.outputShape, parameters: l.parameterCount))

@@ -15,10 +15,19 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var optimizer: Adam
+    /// A VAE's KL weight β (nil for an autoencoder, so its checkpoints read as before).
+    public var beta: Double?
 
-    public init(loss: Loss = .bce, epochs: Int = 3, batchSize: Int = 128, optimizer: Adam = Adam()) {
-        self.loss = loss; self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer
+    public init(loss: Loss = .bce, epochs: Int = 3, batchSize: Int = 128, optimizer: Adam = Adam(), beta: Double? = nil) {
+        self.loss = loss; self.epochs = epochs; self.batchSize = batchSize; self.optimizer = optimizer; self.beta = beta
     }
+}
+
+/// A VAE's loss in its two parts: loss = reconstruction + β · kl.
+public struct LossParts: Codable, Hashable, Sendable {
+    public var reconstruction: Double
+    public var kl: Double
+    public init(reconstruction: Double, kl: Double) { self.reconstruction = reconstruction; self.kl = kl }
 }
 
 public struct EpochRecord: Codable, Hashable, Sendable {
@@ -27,6 +36,12 @@ public struct EpochRecord: Codable, Hashable, Sendable {
     public var loss: Double
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// A VAE's reconstruction and KL means over the epoch (nil for an autoencoder).
+    public var parts: LossParts?
+
+    public init(epoch: Int, loss: Double, seconds: Double, imagesPerSecond: Double, parts: LossParts? = nil) {
+        self.epoch = epoch; self.loss = loss; self.seconds = seconds; self.imagesPerSecond = imagesPerSecond; self.parts = parts
+    }
 }
 
 /// Everything needed to continue training where it stopped: saved with each epoch's checkpoint.
@@ -50,7 +65,8 @@ public struct TrainingState: Sendable, Equatable {
 
 public enum TrainingEvent: Sendable {
     /// After each optimizer step; `loss` is the epoch's running mean, `eta` seconds left in the run.
-    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double, eta: Double)
+    /// `parts`: a VAE's running reconstruction and KL means.
+    case step(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double, eta: Double, parts: LossParts?)
     case epochEnd(EpochRecord)
 }
 
@@ -102,9 +118,16 @@ public struct Trainer: Sendable {
     /// oneDNN's convolutions, or the engine's own im2col path (same results to rounding).
     public let convolutions: ConvAlgorithm
 
+    /// Where a VAE's ε come from (`Sampling.noise`); unused by an autoencoder.
+    public let samplingSeed: UInt64
+    /// A VAE's ε for (epoch, step, count): `Sampling.noise` from `samplingSeed`; tests fix it.
+    public var samplingNoise: @Sendable (_ epoch: Int, _ step: Int, _ count: Int) -> [Float]
+
     public init(model: Model, config: TrainingConfig, threads: Int, memoryLimit: Int = Trainer.defaultMemoryLimit,
-                convolutions: ConvAlgorithm = .oneDNN) throws(TrainingError) {
+                convolutions: ConvAlgorithm = .oneDNN, samplingSeed: UInt64 = 0) throws(TrainingError) {
         self.memoryLimit = memoryLimit
+        self.samplingSeed = samplingSeed
+        samplingNoise = { Sampling.noise(seed: samplingSeed, epoch: $0, step: $1, count: $2) }
         self.convolutions = convolutions
         guard config.batchSize >= 1 else { throw .invalidSetting("batch size must be at least 1, got \(config.batchSize)") }
         // Keeps the workspace sizes (batch × values per image) far from overflowing.
@@ -171,27 +194,37 @@ public struct Trainer: Sendable {
             let indices = order(epoch)
             precondition(indices.count == data.count)
             let epochStart = clock.now
-            var lossSum = 0.0
+            var lossSum = 0.0, reconstructionSum = 0.0, klSum = 0.0
+            let latent = model.spec.latent, beta = config.beta ?? 1
             for s in 0..<steps {
                 let lo = s * batch, hi = min(lo + batch, data.count), n = hi - lo
                 let shards = shardCount(n), workers = min(threads, shards)
-                let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shards)
+                let losses = UnsafeMutableBufferPointer<(reconstruction: Double, kl: Double)>.allocate(capacity: shards)
                 defer { losses.deallocate() }
+                // Drawn for the whole batch before it is split, so ε does not depend on the thread count.
+                let eps = model.variational ? samplingNoise(epoch, s + 1, n * latent) : []
                 state.params.withUnsafeBufferPointer { p in
-                    let params = p.baseAddress!
-                    parallelFor(workers) { t in
-                        let ws = workspaces[t]
-                        for shard in (shards * t / workers)..<(shards * (t + 1) / workers) {
-                            let a = lo + n * shard / shards, b = lo + n * (shard + 1) / shards
-                            ws.loadInput(count: b - a) { data.fill(indices[a..<b], into: $0) }
-                            losses[shard] = ws.trainStep(model, loss: config.loss, params: params, batch: b - a, batchTotal: n,
-                                                         accumulate: shard > shards * t / workers)
+                    eps.withUnsafeBufferPointer { e in
+                        let params = p.baseAddress!
+                        parallelFor(workers) { t in
+                            let ws = workspaces[t]
+                            for shard in (shards * t / workers)..<(shards * (t + 1) / workers) {
+                                let a = lo + n * shard / shards, b = lo + n * (shard + 1) / shards
+                                ws.loadInput(count: b - a) { data.fill(indices[a..<b], into: $0) }
+                                losses[shard] = ws.trainStep(model, loss: config.loss, params: params, batch: b - a, batchTotal: n,
+                                                             accumulate: shard > shards * t / workers,
+                                                             eps: model.variational ? e.baseAddress! + (a - lo) * latent : nil,
+                                                             beta: Float(beta))
+                            }
                         }
                     }
                 }
-                let batchLoss = losses.reduce(0, +)
+                let reconstruction = losses.reduce(0) { $0 + $1.reconstruction }, kl = losses.reduce(0) { $0 + $1.kl }
+                let batchLoss = reconstruction + beta * kl
                 guard batchLoss.isFinite else { throw TrainingError.nonFinite(epoch: epoch, step: s + 1, loss: batchLoss) }
                 lossSum += batchLoss
+                reconstructionSum += reconstruction
+                klSum += kl
                 state.step += 1
                 applyUpdate(&state, workspaces: workspaces[..<workers])
 
@@ -200,12 +233,14 @@ public struct Trainer: Sendable {
                 let runDone = Double((epoch - firstEpoch) * data.count + hi)
                 let runTotal = Double((config.epochs - firstEpoch + 1) * data.count)
                 let eta = seconds(clock.now - runStart) / runDone * (runTotal - runDone)
+                let parts = model.variational ? LossParts(reconstruction: reconstructionSum / Double(s + 1), kl: klSum / Double(s + 1)) : nil
                 try progress(.step(epoch: epoch, epochs: config.epochs, step: s + 1, steps: steps,
-                               loss: lossSum / Double(s + 1), imagesPerSecond: rate, eta: eta))
+                               loss: lossSum / Double(s + 1), imagesPerSecond: rate, eta: eta, parts: parts))
             }
             let secondsTaken = seconds(clock.now - epochStart)
+            let parts = model.variational ? LossParts(reconstruction: reconstructionSum / Double(steps), kl: klSum / Double(steps)) : nil
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(steps), seconds: secondsTaken,
-                                     imagesPerSecond: Double(data.count) / secondsTaken)
+                                     imagesPerSecond: Double(data.count) / secondsTaken, parts: parts)
             state.history.append(record)
             // Checkpoint first: once an epoch is reported, it is safe on disk.
             try epochFinished(state)

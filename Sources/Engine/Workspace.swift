@@ -10,6 +10,8 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     let activations: [Int]
     let saved: [Int]
     let temp, scratch, gradA, gradB: Int
+    /// A VAE's z between encoder and decoder: sampled in training, z_mean in inference.
+    let code: Int
 
     /// This workspace's oneDNN primitives (one workspace per thread, so one cache per thread).
     let kernels: KernelCache
@@ -18,8 +20,8 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
         kernels = KernelCache(convolutions: convolutions)
         let layout = Layout(model: model, capacity: capacity, training: training)
         self.capacity = capacity
-        (input, activations, saved, temp, scratch, gradA, gradB) =
-            (layout.input, layout.activations, layout.saved, layout.temp, layout.scratch, layout.gradA, layout.gradB)
+        (input, activations, saved, temp, scratch, gradA, gradB, code) =
+            (layout.input, layout.activations, layout.saved, layout.temp, layout.scratch, layout.gradA, layout.gradB, layout.code)
         arena = [Float](repeating: 0, count: layout.count)
         grads = [Float](repeating: 0, count: training ? model.parameterCount : 0)
     }
@@ -27,7 +29,7 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     /// Where each buffer lives in the arena, and its size: computed without allocating, so a
     /// model too large for memory is refused before anything is allocated.
     struct Layout {
-        var input = 0, activations: [Int] = [], saved: [Int] = [], temp = 0, scratch = 0, gradA = 0, gradB = 0
+        var input = 0, activations: [Int] = [], saved: [Int] = [], temp = 0, scratch = 0, gradA = 0, gradB = 0, code = 0
         /// Floats in the arena.
         var count = 0
 
@@ -42,6 +44,7 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
             let widest = max(model.inputCount, layers.map(\.outputCount).max() ?? 0) * capacity
             gradA = training ? take(widest) : count
             gradB = training ? take(widest) : count
+            code = model.variational ? take(capacity * model.spec.latent) : count
         }
     }
 
@@ -50,10 +53,20 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
     }
 
     /// Runs layers[range] on `batch` samples already in the input buffer; returns the offset of the output.
+    /// A VAE's decoder reads z from the code buffer: sampled with `eps` (N, L) in training, else z_mean.
     func forward(_ model: Model, _ range: Range<Int>, base: UnsafeMutablePointer<Float>,
-                 params: UnsafePointer<Float>, batch: Int) -> Int {
+                 params: UnsafePointer<Float>, batch: Int, eps: UnsafePointer<Float>? = nil) -> Int {
         var x = input
         for i in range {
+            if model.variational, i == model.encoderCount, i > range.lowerBound {
+                let h = base + x, z = base + code, latent = model.spec.latent
+                if let eps {
+                    Sampling.forward(h: h, eps: eps, z: z, batch: batch, latent: latent)
+                } else {
+                    for r in 0..<batch { (z + r * latent).update(from: h + r * 2 * latent, count: latent) }
+                }
+                x = code
+            }
             model.layers[i].forward(x: base + x, y: base + activations[i], batch: batch,
                                     params: params + model.offsets[i], memory: memory(base, layer: i))
             x = activations[i]
@@ -63,28 +76,39 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
 
     /// One training pass over `batch` samples in the input buffer: forward, loss against the input
     /// itself, backward into `grads` (zeroed first unless `accumulate`). Returns the shard's share
-    /// of the batch loss.
+    /// of the batch's reconstruction loss and, for a VAE (`eps`: the shard's ε, (N, L)), of its KL
+    /// term, whose gradient enters with weight `beta`.
     func trainStep(_ model: Model, loss: Loss, params: UnsafePointer<Float>, batch: Int, batchTotal: Int,
-                   accumulate: Bool = false) -> Double {
-        let n = model.layers.count
+                   accumulate: Bool = false, eps: UnsafePointer<Float>? = nil, beta: Float = 1) -> (reconstruction: Double, kl: Double) {
+        let n = model.layers.count, latent = model.spec.latent
         let scale = 1 / Float(batchTotal * model.spec.input[2])
+        precondition(model.variational == (eps != nil), "a VAE trains with ε, an autoencoder without")
         return arena.withUnsafeMutableBufferPointer { arenaBuffer in
             grads.withUnsafeMutableBufferPointer { gradBuffer in
                 let base = arenaBuffer.baseAddress!, dParams = gradBuffer.baseAddress!
                 if !accumulate { dParams.update(repeating: 0, count: gradBuffer.count) }
-                let out = forward(model, 0..<n, base: base, params: params, batch: batch)
+                let out = forward(model, 0..<n, base: base, params: params, batch: batch, eps: eps)
                 var dy = gradA, dx = gradB
                 let value = loss.forwardBackward(logits: base + out, target: base + input, count: batch * model.inputCount,
                                                  output: model.outputActivation, scale: scale, dLogits: base + dy)
+                var kl = 0.0
                 for i in stride(from: n - 1, through: 0, by: -1) {
-                    let x = i == 0 ? input : activations[i - 1]
+                    if let eps, i == model.encoderCount - 1 {
+                        // dy holds ∂loss/∂z: through the sampling to [z_mean | z_log_var], plus β × ∂KL.
+                        let h = base + activations[i]
+                        kl = Sampling.kl(h: h, batch: batch, latent: latent) / Double(batchTotal)
+                        Sampling.backward(h: h, eps: eps, dz: base + dy, dh: base + dx, batch: batch, latent: latent,
+                                          klWeight: beta / Float(batchTotal))
+                        swap(&dy, &dx)
+                    }
+                    let x = i == 0 ? input : (model.variational && i == model.encoderCount ? code : activations[i - 1])
                     model.layers[i].backward(x: base + x, y: base + activations[i], dy: base + dy,
                                              dx: i == 0 ? nil : base + dx, batch: batch,
                                              params: params + model.offsets[i], dParams: dParams + model.offsets[i],
                                              memory: memory(base, layer: i))
                     swap(&dy, &dx)
                 }
-                return value
+                return (value, kl)
             }
         }
     }

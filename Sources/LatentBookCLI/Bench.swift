@@ -14,8 +14,8 @@ struct Bench: ParsableCommand {
     var threads = 2
     @Option(help: "Directory holding mnist/ (default: $LATENTBOOK_DATA, then data/).")
     var data: String?
-    @Option(help: "Architectures whose throughput to measure.")
-    var archs = "baseline,deep"
+    @Option(help: "Architectures whose throughput to measure (a -vae suffix: the same as a VAE).")
+    var archs = "baseline,baseline-vae,deep"
     @Option(help: "Training steps (batch 128) per architecture; the first two are not timed.")
     var steps = 150
     @Option(help: "Convolutions: oneDNN (its primitives) or im2col (the engine's own im2col + GEMM).")
@@ -24,14 +24,26 @@ struct Bench: ParsableCommand {
     var layerBatch = Trainer.shardLimit
     @Option(help: "Epochs of the faithfulness run (baseline, 70,000 images, batch 128); 0 skips it.")
     var faithfulEpochs = 3
+    @Option(help: "Epochs of the VAE faithfulness run (the Keras VAE example itself); 0 skips it.")
+    var faithfulVAEEpochs = 3
 
     /// Keras 3 on TensorFlow, same model, data and batch (from the engine issue): epochs 1–3.
     static let kerasLosses = [194.3, 158.9, 152.2]
+    /// The Keras VAE example (total loss), same data and batch, seed 1337 (from the VAE issue).
+    static let kerasVAELosses = [202.1, 169.5, 164.2]
+
+    /// "baseline", or "baseline-vae" for the same preset as a VAE.
+    static func model(_ arch: String) throws -> Model {
+        let vae = arch.hasSuffix("-vae")
+        var spec = try Presets.spec(vae ? String(arch.dropLast(4)) : arch, input: [28, 28, 1], latent: 2)
+        spec.variational = vae
+        return try Model(spec)
+    }
 
     func run() throws {
         try reportingErrors {
             print("# latentbook bench — \(isoDate()) — \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print("command: latentbook bench --threads \(threads) --steps \(steps) --faithful-epochs \(faithfulEpochs)\n")
+            print("command: latentbook bench --threads \(threads) --steps \(steps) --faithful-epochs \(faithfulEpochs) --faithful-vae-epochs \(faithfulVAEEpochs)\n")
 
             let one = sgemmRate(threads: 1), many = sgemmRate(threads: threads)
             print("oneDNN \(OneDNN.version), dispatching to \(OneDNN.isaName)")
@@ -46,7 +58,7 @@ struct Bench: ParsableCommand {
             print("| model | FLOPs/img (train) | images/s | median step (images/s) | s per 70k epoch | GFLOP/s | of sgemm | of FMA peak |")
             print("|---|---:|---:|---:|---:|---:|---:|---:|")
             for arch in archs.split(separator: ",").map(String.init) {
-                let model = try Model.preset(arch, input: [28, 28, 1], latent: 2)
+                let model = try Bench.model(arch)
                 let (rate, median) = try throughput(model, data: all)
                 let gflops = rate * Double(model.trainingFLOPsPerSample) / 1e9
                 print("| \(arch) | \(formatFixed(Double(model.trainingFLOPsPerSample) / 1e6, 1)) M | \(grouped(Int(rate))) | \(grouped(Int(median))) | "
@@ -58,9 +70,10 @@ struct Bench: ParsableCommand {
             }
             print(""); results.forEach { print($0) }
             for arch in archs.split(separator: ",").map(String.init) where layerBatch > 0 {
-                try layerTable(try Model.preset(arch, input: [28, 28, 1], latent: 2), arch: arch)
+                try layerTable(try Bench.model(arch), arch: arch)
             }
-            if faithfulEpochs > 0 { try faithful(all) }
+            if faithfulEpochs > 0 { try faithful(all, arch: "baseline", epochs: faithfulEpochs, keras: Bench.kerasLosses) }
+            if faithfulVAEEpochs > 0 { try faithful(all, arch: "baseline-vae", epochs: faithfulVAEEpochs, keras: Bench.kerasVAELosses) }
             print("\npeak resident memory: \(formatFixed(Double(peakResidentBytes()) / 1_048_576, 0)) MiB")
         }
     }
@@ -69,7 +82,8 @@ struct Bench: ParsableCommand {
     /// from the end of step 2 to the end of the last (the first steps create oneDNN's primitives
     /// and touch fresh pages); and the median of the per-step rates, which a noisy machine moves less.
     private func throughput(_ model: Model, data: ImageSet) throws -> (mean: Double, median: Double) {
-        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128), threads: threads, convolutions: conv)
+        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 128, beta: model.variational ? 1 : nil),
+                                  threads: threads, convolutions: conv)
         let timed = data.prefix(128 * steps)
         let clock = ContinuousClock()
         var ends: [ContinuousClock.Instant] = []
@@ -96,20 +110,20 @@ struct Bench: ParsableCommand {
         print("\nsum of layers: \(formatFixed(total * 1e3, 2)) ms per \(layerBatch) images = \(grouped(Int(Double(layerBatch) / total))) images/s on one thread")
     }
 
-    private func faithful(_ all: ImageSet) throws {
-        print("\nfaithfulness: baseline, latent 2, BCE, \(grouped(all.count)) images, batch 128, seed 0, \(threads) threads")
-        let model = try Model.preset("baseline", input: [28, 28, 1], latent: 2)
-        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: faithfulEpochs, batchSize: 128), threads: threads,
-                                  convolutions: conv)
+    private func faithful(_ all: ImageSet, arch: String, epochs: Int, keras kerasLosses: [Double]) throws {
+        let model = try Bench.model(arch)
+        print("\nfaithfulness: \(arch), latent 2, BCE\(model.variational ? " + KL" : ""), \(grouped(all.count)) images, batch 128, seed 0, \(threads) threads")
+        let trainer = try Trainer(model: model, config: TrainingConfig(epochs: epochs, batchSize: 128, beta: model.variational ? 1 : nil),
+                                  threads: threads, convolutions: conv)
         let progress = ProgressPrinter()
         let state = try trainer.train(data: all, from: .initial(model, seed: 0),
                                       order: EpochOrder(count: all.count, seed: 0).permutation(epoch:), progress: progress.handle)
-        for r in state.history { print("EPOCH \(r.epoch) loss=\(formatFixed(r.loss, 4)) seconds=\(formatFixed(r.seconds, 2))") }
+        for r in state.history { print("EPOCH \(r.epoch) \(lossText(r.loss, r.parts)) seconds=\(formatFixed(r.seconds, 2))") }
         print("\n| epoch | ours | Keras | difference | seconds |")
         print("|---:|---:|---:|---:|---:|")
         var worst = 0.0
         for r in state.history {
-            let keras = r.epoch <= Bench.kerasLosses.count ? Bench.kerasLosses[r.epoch - 1] : nil
+            let keras = r.epoch <= kerasLosses.count ? kerasLosses[r.epoch - 1] : nil
             let diff = keras.map { (r.loss - $0) / $0 * 100 }
             if let diff { worst = max(worst, abs(diff)) }
             print("| \(r.epoch) | \(formatFixed(r.loss, 1)) | \(keras.map { formatFixed($0, 1) } ?? "–") | "

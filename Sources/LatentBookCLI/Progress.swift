@@ -10,15 +10,20 @@ final class ProgressPrinter {
 
     func handle(_ event: TrainingEvent) {
         switch event {
-        case let .step(epoch, epochs, step, steps, loss, rate, eta):
-            line.show("epoch \(epoch)/\(epochs)  step \(step)/\(steps)  loss \(formatFixed(loss, 4))  "
+        case let .step(epoch, epochs, step, steps, loss, rate, eta, parts):
+            line.show("epoch \(epoch)/\(epochs)  step \(step)/\(steps)  \(lossText(loss, parts))  "
                       + "\(grouped(Int(rate))) img/s  ETA \(duration(eta))", force: step == steps)
         case .epochEnd(let r):
             line.clear()
-            print("epoch \(r.epoch): loss \(formatFixed(r.loss, 4))  \(formatFixed(r.seconds, 1)) s  \(grouped(Int(r.imagesPerSecond))) img/s")
+            print("epoch \(r.epoch): \(lossText(r.loss, r.parts))  \(formatFixed(r.seconds, 1)) s  \(grouped(Int(r.imagesPerSecond))) img/s")
             fflush(nil)  // epoch lines must not wait in a pipe buffer behind a long epoch
         }
     }
+}
+
+/// "loss 170.1234", and a VAE's parts: "loss 170.1234 (reconstruction 164.0012, KL 6.1222)".
+func lossText(_ loss: Double, _ parts: LossParts?) -> String {
+    "loss \(formatFixed(loss, 4))" + (parts.map { " (reconstruction \(formatFixed($0.reconstruction, 4)), KL \(formatFixed($0.kl, 4)))" } ?? "")
 }
 
 /// 95 → "1m35s", 3725 → "1h02m"
@@ -39,11 +44,11 @@ final class EventPrinter {
         switch event {
         case let .started(cell, index, count):
             say("[\(index + 1)/\(count)] \(cell.directive) \(cell.cell)")
-        case let .trainingStep(cell, epoch, epochs, step, steps, loss, rate, eta):
-            line.show("  \(cell.cell): epoch \(epoch)/\(epochs) step \(step)/\(steps) loss \(formatFixed(loss, 4)) "
+        case let .trainingStep(cell, epoch, epochs, step, steps, loss, rate, eta, parts):
+            line.show("  \(cell.cell): epoch \(epoch)/\(epochs) step \(step)/\(steps) \(lossText(loss, parts)) "
                       + "\(grouped(Int(rate))) img/s ETA \(Int(eta.rounded()))s")
         case let .epochFinished(cell, r, epochs):
-            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) loss \(formatFixed(r.loss, 4)) "
+            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) \(lossText(r.loss, r.parts)) "
                 + "\(formatFixed(r.seconds, 1)) s \(grouped(Int(r.imagesPerSecond))) img/s")
         case let .note(_, text):
             say("  " + text)

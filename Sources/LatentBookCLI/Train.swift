@@ -50,6 +50,10 @@ struct Train: ParsableCommand {
     var batch = 128
     @Option(name: .customLong("lr"), help: "Adam learning rate.")
     var learningRate: Float = 1e-3
+    @Flag(help: "Train a VAE: the encoder ends in the heads z_mean and z_log_var, z is sampled, the loss adds β · KL.")
+    var variational = false
+    @Option(help: "The VAE's KL weight β (default 1; needs --variational).")
+    var beta: Double?
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Random seed (weights, shuffling, colors).")
     var seed: UInt64 = 0
@@ -64,16 +68,23 @@ struct Train: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be a positive number") }
+        if let beta {
+            guard variational else { throw ValidationError("--beta needs --variational") }
+            guard beta >= 0, beta.isFinite else { throw ValidationError("--beta must be a number of at least 0") }
+        }
     }
 
     func run() throws {
         installInterruptHandler()
         try reportingErrors {
             let data = try dataOptions.load(seed: seed)
-            let model = try Model.preset(arch, input: data.sampleShape, latent: latent)
+            var spec = try Presets.spec(arch, input: data.sampleShape, latent: latent)
+            spec.variational = variational
+            let model = try Model(spec)
             print(model.summary)
             print("\ntraining on \(grouped(data.count)) images (\(data.name)), batch \(batch), \(threads) thread(s), seed \(seed), oneDNN \(OneDNN.isaName)")
-            let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate))
+            let config = TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: learningRate),
+                                        beta: variational ? beta ?? 1 : nil)
             // The train directive's path: checkpoint after every epoch, resume an existing one.
             let training = TrainingRun(model: model, config: config, seed: seed, threads: threads,
                                        checkpoint: save.map { URL(fileURLWithPath: $0) }, mismatch: .refuse)
@@ -82,7 +93,7 @@ struct Train: ParsableCommand {
                                                    resumed: { print("resuming \(save ?? "") after epoch \($0)") })
             let history = checkpoint.state.history
             let seconds = history.reduce(0) { $0 + $1.seconds }
-            print("final loss \(formatFixed(history.last?.loss ?? .nan, 4)) after \(history.count) epochs (\(formatFixed(seconds, 1)) s this run)")
+            print("final \(lossText(history.last?.loss ?? .nan, history.last?.parts)) after \(history.count) epochs (\(formatFixed(seconds, 1)) s this run)")
             if let save { print("saved \(save)") }
         }
     }

@@ -234,9 +234,9 @@ public struct ExecutionContext {
     public func training(_ event: TrainingEvent, of epochs: Int) throws {
         let cell = interpreter.event(step)
         switch event {
-        case let .step(epoch, _, step, steps, loss, rate, eta):
+        case let .step(epoch, _, step, steps, loss, rate, eta, parts):
             interpreter.events(.trainingStep(cell, epoch: epoch, epochs: epochs, step: step, steps: steps,
-                                             loss: loss, imagesPerSecond: rate, eta: eta))
+                                             loss: loss, imagesPerSecond: rate, eta: eta, parts: parts))
         case .epochEnd(let record):
             interpreter.events(.epochFinished(cell, record, epochs: epochs))
         }

@@ -9,7 +9,9 @@ public enum RunEvent: Sendable {
     case started(CellEvent, index: Int, count: Int)
     case cached(CellEvent, seconds: Double)
     /// A training step: epoch, step, running loss, speed and the time left.
-    case trainingStep(CellEvent, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double, eta: Double)
+    /// `parts`: a VAE's running reconstruction and KL means (nil for an autoencoder).
+    case trainingStep(CellEvent, epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double, eta: Double,
+                      parts: LossParts? = nil)
     case epochFinished(CellEvent, EpochRecord, epochs: Int)
     /// Something the cell wants said (a resumed training).
     case note(CellEvent, String)

@@ -40,7 +40,7 @@ public struct TrainingRun {
         let spec = model.spec
         let notes = TrainingRun.notes(seed: seed, data: data)
         // Before any allocation: the trainer refuses a model too large for memory.
-        let trainer = try Trainer(model: model, config: config, threads: threads)
+        let trainer = try Trainer(model: model, config: config, threads: threads, samplingSeed: seed)
         var start = TrainingState.initial(model, seed: seed)
         if let checkpoint, let bytes = FileManager.default.contents(atPath: checkpoint.path) {
             do {

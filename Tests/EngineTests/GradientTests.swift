@@ -37,6 +37,7 @@ let layerCases: [LayerCase] = [
     LayerCase(label: "MaxPooling2D 3x3 same, partial windows") { MaxPooling2D(inputShape: [5, 7, 2], pool: 3, padding: .same) },
     LayerCase(label: "UpSampling2D 2") { UpSampling2D(inputShape: [2, 3, 2], size: 2) },
     LayerCase(label: "UpSampling2D 3") { UpSampling2D(inputShape: [3, 2, 1], size: 3) },
+    LayerCase(label: "VariationalHeads (z_mean, z_log_var)") { VariationalHeads(inputs: 5, latent: 3) },
     LayerCase(label: "Residual identity shortcut", batch: 1) { ResidualBlock(inputShape: [3, 3, 2], filters: 2) },
     LayerCase(label: "Residual projection shortcut, stride 2", batch: 1) { ResidualBlock(inputShape: [3, 4, 2], filters: 3, stride: 2) },
     LayerCase(label: "Residual projection shortcut, channels", batch: 1) { ResidualBlock(inputShape: [3, 3, 2], filters: 3) },

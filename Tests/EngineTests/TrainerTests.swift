@@ -107,7 +107,7 @@ func trainingReducesLoss(_ arch: String) throws {
     var steps: [Int] = []
     let state = try Trainer(model: model, config: TrainingConfig(epochs: 1, batchSize: 16), threads: 2)
         .train(data: data, from: .initial(model, seed: 1), order: shuffled(50, seed: 1)) { event in
-            if case let .step(_, _, step, total, _, _, _) = event { steps.append(step); #expect(total == 4) }
+            if case let .step(_, _, step, total, _, _, _, _) = event { steps.append(step); #expect(total == 4) }
         }
     #expect(steps == [1, 2, 3, 4] && state.step == 4)
 }

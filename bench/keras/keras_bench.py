@@ -35,6 +35,12 @@ What it measures
     If N < 128*S the data is passed over again (more epochs) until S steps have run; the epoch
     boundaries' cost is then part of the measurement, as it is in fit.
 
+``--vae`` (either mode)
+    The Keras VAE example as it is: the encoder ends in the Dense heads z_mean and z_log_var and
+    a Sampling layer (z = z_mean + exp(z_log_var / 2) * epsilon, epsilon from a seeded
+    generator); the loss is the reconstruction loss plus the batch mean of the KL term; EPOCH
+    lines add reconstruction_loss and kl_loss.
+
 ``--mode faithful --epochs E [--images N] [--seed 1337]``
     The Keras VAE example's training run as a plain autoencoder: baseline on all 70,000 MNIST
     images (60,000 train followed by 10,000 test; ``--images N`` takes the first N, for smoke
@@ -206,8 +212,9 @@ ARCHITECTURES = {
 }
 
 
-def build_models(keras, layers, arch, latent_dim=2):
-    """Returns (encoder, decoder) as functional models."""
+def build_models(keras, layers, arch, latent_dim=2, vae=False):
+    """Returns (encoder, decoder) as functional models. With ``vae`` the encoder ends, as in the
+    Keras VAE example, in the Dense heads z_mean and z_log_var and a layer drawing z from them."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}")
     spec = ARCHITECTURES[arch]
@@ -217,7 +224,13 @@ def build_models(keras, layers, arch, latent_dim=2):
         x = layers.Conv2D(filters, 3, strides=strides, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)
     x = layers.Dense(16, activation="relu")(x)
-    encoder = keras.Model(inputs, layers.Dense(latent_dim)(x), name="encoder")
+    if vae:
+        z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+        z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+        z = make_sampling_layer(keras)()([z_mean, z_log_var])
+        encoder = keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
+    else:
+        encoder = keras.Model(inputs, layers.Dense(latent_dim)(x), name="encoder")
 
     latent = keras.Input(shape=(latent_dim,))
     h, w, c = spec["grid"]
@@ -227,6 +240,63 @@ def build_models(keras, layers, arch, latent_dim=2):
         y = layers.Conv2DTranspose(filters, 3, strides=strides, padding="same", activation="relu")(y)
     out = layers.Conv2DTranspose(1, 3, strides=1, padding="same", activation="sigmoid")(y)
     return encoder, keras.Model(latent, out, name="decoder")
+
+
+def make_sampling_layer(keras):
+    from keras import ops
+
+    class Sampling(keras.layers.Layer):
+        """z = z_mean + exp(z_log_var / 2) * epsilon, epsilon ~ N(0, I) from a seeded generator."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            epsilon = keras.random.normal(shape=ops.shape(z_mean), seed=self.seed_generator)
+            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+    return Sampling
+
+
+def make_vae_class(keras, ops, tf):
+    class VAE(keras.Model):
+        """The Keras VAE example's model: reconstruction (BCE summed over pixels) plus KL, both
+        batch means; progress reports the running means of total, reconstruction and KL."""
+
+        def __init__(self, encoder, decoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = encoder
+            self.decoder = decoder
+            self.trackers = [keras.metrics.Mean(name=n) for n in ("loss", "reconstruction_loss", "kl_loss")]
+
+        @property
+        def metrics(self):
+            return self.trackers
+
+        def call(self, x):
+            return self.decoder(self.encoder(x)[0])
+
+        def train_step(self, data):
+            if isinstance(data, (tuple, list)):
+                data = data[0]
+            with tf.GradientTape() as tape:
+                z_mean, z_log_var, z = self.encoder(data)
+                reconstruction = self.decoder(z)
+                reconstruction_loss = ops.mean(
+                    ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2))
+                )
+                kl = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+                kl_loss = ops.mean(ops.sum(kl, axis=1))
+                total = reconstruction_loss + kl_loss
+            grads = tape.gradient(total, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            for tracker, value in zip(self.trackers, (total, reconstruction_loss, kl_loss)):
+                tracker.update_state(value)
+            return {t.name: t.result() for t in self.trackers}
+
+    return VAE
 
 
 def make_autoencoder_class(keras, ops, tf):
@@ -283,6 +353,8 @@ def parse_args(argv):
     p.add_argument("--data", default=None,
                    help="directory holding mnist/*.gz (default: $LATENTBOOK_DATA, then data/ when it has mnist/, then ../shared/data)")
     p.add_argument("--jit-compile", action="store_true", help="compile the train step with XLA")
+    p.add_argument("--vae", action="store_true",
+                   help="the Keras VAE example itself: sampling and the KL term (both modes)")
     p.add_argument("--no-isa-probe", action="store_true",
                    help="skip the ONEDNN_VERBOSE child process that reports oneDNN's ISA")
     a = p.parse_args(argv)
@@ -337,9 +409,9 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     arch = args.arch if args.mode == "throughput" else "baseline"
-    encoder, decoder = build_models(keras, layers, arch)
-    AE = make_autoencoder_class(keras, ops, tf)
-    model = AE(encoder, decoder, name=f"ae_{arch}")
+    encoder, decoder = build_models(keras, layers, arch, vae=args.vae)
+    Model = (make_vae_class if args.vae else make_autoencoder_class)(keras, ops, tf)
+    model = Model(encoder, decoder, name=f"{'vae' if args.vae else 'ae'}_{arch}")
     model.compile(optimizer=keras.optimizers.Adam(), jit_compile=args.jit_compile)
     enc_p, dec_p = encoder.count_params(), decoder.count_params()
     print(f"PARAMS arch={arch} encoder={enc_p} decoder={dec_p} total={enc_p + dec_p}")
@@ -397,7 +469,7 @@ def run_throughput(args, keras, model, images, arch):
           f"steady state: {steps - w} steps, {counted} images in {elapsed:.3f} s; "
           f"median step {statistics.median(per_step) * 1000:.1f} ms, "
           f"median per-step rate {median_rate:.1f} images/s")
-    print(f"RESULT arch={arch} images_per_s={counted / elapsed:.1f} steps={steps} "
+    print(f"RESULT arch={arch}{'-vae' if args.vae else ''} images_per_s={counted / elapsed:.1f} steps={steps} "
           f"batch={BATCH} threads={args.threads}")
 
 
@@ -414,10 +486,11 @@ def run_faithful(args, keras, model, images):
 
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - self.t0
-            print(f"EPOCH {epoch + 1} loss={float(logs['loss']):.4f} seconds={seconds:.2f}",
+            parts = "".join(f" {k}={float(logs[k]):.4f}" for k in ("reconstruction_loss", "kl_loss") if k in logs)
+            print(f"EPOCH {epoch + 1} loss={float(logs['loss']):.4f}{parts} seconds={seconds:.2f}",
                   flush=True)
 
-    print(f"# faithful: baseline, {n} images, batch {BATCH}, {args.epochs} epochs, "
+    print(f"# faithful: baseline{' VAE' if args.vae else ''}, {n} images, batch {BATCH}, {args.epochs} epochs, "
           f"seed {args.seed}, {math.ceil(n / BATCH)} steps per epoch", flush=True)
     model.fit(x, batch_size=BATCH, epochs=args.epochs, shuffle=True, verbose=0,
               callbacks=[EpochPrinter()])

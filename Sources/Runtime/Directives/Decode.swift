@@ -10,7 +10,7 @@ struct DecodeDirective: Directive {
     let resultKind = ResultKind.images
     let example = "```decode manifold\nmodel: ae\nfrom: grid\nrange: [-2, 2]\nn: 15\n```\n\n```decode samples\nmodel: ae\nfrom: gaussian\nlatents: z\ncount: 32\n```"
 
-    enum Source: String, OptionChoice { case grid, line, gaussian, latents }
+    enum Source: String, OptionChoice { case grid, line, gaussian, latents, prior }
     enum Span: String, OptionChoice { case range, latents }
 
     struct Options: DirectiveOptions {
@@ -29,7 +29,7 @@ struct DecodeDirective: Directive {
         static let fields: [OptionField<Options>] = [
             OptionField("model", \.model, .cell([.model]), required: true, help: "The trained model cell."),
             OptionField("from", \.from,
-                        help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are."),
+                        help: "grid: n×n over two latent dims; line: n points of a 1-D latent; gaussian: samples from a Gaussian fitted to `latents`; latents: decode `latents` as they are; prior: samples from N(0, I), a VAE's prior."),
             OptionField("range", \.range, .list(.number(-1e6...1e6), maxCount: 2), help: "grid/line: the interval each varied dimension spans."),
             OptionField("span", \.span,
                         help: "grid/line: vary each dimension over `range`, or over the 1st–99th percentile of `latents` (other dimensions then default to its median)."),
@@ -41,8 +41,8 @@ struct DecodeDirective: Directive {
             OptionField("fixed", \.fixed, .indexMap(0...255, .number(-1e6...1e6)),
                         help: "grid: values of the other latent dimensions (default 0), e.g. {2: 0.5}."),
             OptionField("latents", \.latents, .cell([.latents]), help: "gaussian/latents: the encoded latents cell."),
-            OptionField("count", \.count, .int(1...400), help: "gaussian/latents: how many images."),
-            OptionField("columns", \.columns, .int(1...40), help: "gaussian/latents: images per row."),
+            OptionField("count", \.count, .int(1...400), help: "gaussian/latents/prior: how many images."),
+            OptionField("columns", \.columns, .int(1...40), help: "gaussian/latents/prior: images per row."),
         ]
 
         func check() -> [(String, String)] {
@@ -125,6 +125,12 @@ struct DecodeDirective: Directive {
             }
             columns = min(o.columns, z.count / dim)
             rows = (z.count / dim + columns - 1) / columns
+        case .prior:
+            var rng = SeededGenerator(seed: context.seed, stream: "prior")
+            z = (0..<(o.count * dim)).map { _ in Float(rng.normal()) }
+            title = "Samples from the prior N(0, I)"
+            columns = min(o.columns, o.count)
+            rows = (o.count + columns - 1) / columns
         }
         let count = z.count / dim
         let images = model.run(.decoder, params: trained.checkpoint.state.params, input: z, count: count, threads: context.threads)

@@ -33,8 +33,22 @@ struct EncodeDirective: Directive {
         if let limit = o.limit, limit < data.count { data = data.prefix(limit) }
         let model = try Model(trained.checkpoint.spec)
         try requireShape(data, model: model, option: "data")
-        let z = model.run(.encoder, params: trained.checkpoint.state.params, input: data.floats, count: data.count, threads: context.threads)
         let dim = model.spec.latent
+        let z: [Float], sigma: [Float]?
+        if model.variational {
+            // A VAE's code is z_mean; its σ = exp(½ z_log_var) says how wide each code's distribution is.
+            let heads = model.run(.distribution, params: trained.checkpoint.state.params, input: data.floats, count: data.count, threads: context.threads)
+            var means = [Float](), sigmas = [Float]()
+            means.reserveCapacity(data.count * dim); sigmas.reserveCapacity(data.count * dim)
+            for r in 0..<data.count {
+                let row = r * 2 * dim
+                for j in 0..<dim { means.append(heads[row + j]); sigmas.append(expf(0.5 * heads[row + dim + j])) }
+            }
+            (z, sigma) = (means, sigmas)
+        } else {
+            z = model.run(.encoder, params: trained.checkpoint.state.params, input: data.floats, count: data.count, threads: context.threads)
+            sigma = nil
+        }
         let labels = data.labels.map(Int.init)
         let sample = o.sample, k = o.neighbors
         let silhouette = Metric.number(try silhouetteScore(points: z, dim: dim, labels: labels, limit: sample, seed: context.seed))
@@ -50,7 +64,11 @@ struct EncodeDirective: Directive {
         for d in 0..<dim {
             let values = stride(from: d, to: z.count, by: dim).map { Double(z[$0]) }
             let s = Engine.summary(values)
-            rows.append(["z\(d)", formatFixed(s.mean, 3), formatFixed(s.std, 3), formatFixed(s.min, 3), formatFixed(s.max, 3)])
+            rows.append(["z\(d)", formatFixed(s.mean, 3), formatFixed(s.std, 3), formatFixed(s.min, 3), formatFixed(s.max, 3)]
+                        + (sigma.map { sg in [formatFixed(stride(from: d, to: sg.count, by: dim).reduce(0.0) { $0 + Double(sg[$1]) } / Double(data.count), 3)] } ?? []))
+        }
+        if let sigma {
+            metrics["mean_sigma"] = .number(sigma.reduce(0.0) { $0 + Double($1) } / Double(max(sigma.count, 1)))
         }
         var text = "\(grouped(data.count)) latent vectors of size \(dim); by digit: silhouette \(silhouette.display), "
             + "\(k)-NN accuracy \(knn.display)"
@@ -58,7 +76,7 @@ struct EncodeDirective: Directive {
             text += "; by color: silhouette \(s.display), \(k)-NN accuracy \(a.display)"
         }
         return CellResult(value: .latents(Latents(dim: dim, values: z, labels: data.labels, colors: data.colors)),
-                          outputs: [.text(text), .table(Table(title: "Latent coordinates", columns: ["dimension", "mean", "std", "min", "max"], rows: rows))],
+                          outputs: [.text(text), .table(Table(title: "Latent coordinates", columns: ["dimension", "mean", "std", "min", "max"] + (sigma == nil ? [] : ["mean σ"]), rows: rows))],
                           metrics: metrics)
     }
 }

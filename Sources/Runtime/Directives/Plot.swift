@@ -26,6 +26,7 @@ struct PlotDirective: Directive {
         var log: Bool?
         var bins: Int?
         var range: [Double]?
+        var parts: Bool?
 
         static let fields: [OptionField<Options>] = [
             OptionField("kind", \.kind, required: true,
@@ -41,12 +42,14 @@ struct PlotDirective: Directive {
             OptionField("bins", \.bins, .int(5...200), help: "histogram: number of bins (default 50)."),
             OptionField("range", \.range, .list(.number(-1e12...1e12), maxCount: 2),
                         help: "histogram: the interval binned, [low, high] (default: all values); the legend counts values outside it."),
+            OptionField("parts", \.parts, .bool, help: "loss: also each VAE's reconstruction and KL terms per epoch."),
         ]
 
         func check() -> [(String, String)] {
             if kind == .bar { return values == nil ? [("kind", "bar needs option 'values'")] : [] }
             guard let sources else { return [("kind", "\(kind.rawValue) needs option 'sources'")] }
             if kind == .scatter, sources.count != 1 { return [("sources", "scatter takes one latents cell")] }
+            if parts != nil, kind != .loss { return [("parts", "parts applies to kind: loss only")] }
             for (option, given) in [("bins", bins != nil), ("range", range != nil)] where given && kind != .histogram {
                 return [(option, "\(option) applies to kind: histogram only")]
             }
@@ -66,10 +69,15 @@ struct PlotDirective: Directive {
         var figures: [Figure] = []
         switch o.kind {
         case .loss, .time:
-            let series = try sources.enumerated().map { i, cell -> Figure.Series in
+            let series = try sources.enumerated().flatMap { i, cell -> [Figure.Series] in
                 guard case .model(let m) = context.value(of: cell) else { throw PlotError.wrongSource(cell.name, "a model") }
-                let h = m.checkpoint.state.history
-                return .init(name: label(i, cell.name), x: h.map { Double($0.epoch) }, y: h.map { o.kind == .loss ? $0.loss : $0.seconds })
+                let h = m.checkpoint.state.history, x = h.map { Double($0.epoch) }, name = label(i, cell.name)
+                var series = [Figure.Series(name: name, x: x, y: h.map { o.kind == .loss ? $0.loss : $0.seconds })]
+                if o.parts == true, case let parts = h.compactMap(\.parts), parts.count == h.count {
+                    series += [.init(name: "\(name) reconstruction", x: x, y: parts.map(\.reconstruction)),
+                               .init(name: "\(name) KL", x: x, y: parts.map(\.kl))]
+                }
+                return series
             }
             figures = [Figure(kind: .line, title: "", xLabel: o.xlabel ?? "epoch",
                               yLabel: o.ylabel ?? (o.kind == .loss ? "loss" : "seconds per epoch"), series: series, logY: logY)]

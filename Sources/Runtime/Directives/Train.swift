@@ -21,6 +21,9 @@ struct TrainDirective: Directive {
         var epochs = 3
         var batch = 128
         var lr = 1e-3
+        // Optional, so that an autoencoder's cache key is what it was before VAEs existed.
+        var variational: Bool?
+        var beta: Double?
 
         static let fields: [OptionField<Options>] = [
             OptionField("data", \.data, .cell([.dataset]), required: true, help: "The dataset cell to train on."),
@@ -32,6 +35,9 @@ struct TrainDirective: Directive {
             OptionField("epochs", \.epochs, .int(1...1000), help: "Epochs."),
             OptionField("batch", \.batch, .int(1...8192), help: "Batch size."),
             OptionField("lr", \.lr, .number(1e-6...1), help: "Adam learning rate."),
+            OptionField("variational", \.variational, .bool,
+                        help: "A VAE (default false): the encoder ends in the heads z_mean and z_log_var, z is sampled, the loss adds β · KL."),
+            OptionField("beta", \.beta, .number(0...1000), help: "A VAE's KL weight β (default 1)."),
         ]
 
         func check() -> [(String, String)] {
@@ -39,17 +45,22 @@ struct TrainDirective: Directive {
             case (.some, .some, _), (.some, _, .some): [("arch", "give either arch or encoder and decoder, not both")]
             case (nil, .some, nil): [("encoder", "a custom architecture needs decoder too")]
             case (nil, nil, .some): [("decoder", "a custom architecture needs encoder too")]
-            default: []
+            default: beta != nil && variational != true ? [("beta", "only applies with variational: true")] : []
             }
         }
 
+        var isVariational: Bool { variational == true }
+
         var config: TrainingConfig {
-            TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: Float(lr)))
+            TrainingConfig(loss: loss, epochs: epochs, batchSize: batch, optimizer: Adam(learningRate: Float(lr)),
+                           beta: isVariational ? beta ?? 1 : nil)
         }
 
         func spec(input: [Int]) throws -> ModelSpec {
-            if let encoder, let decoder { return ModelSpec(input: input, latent: latent, encoder: encoder.layers, decoder: decoder.layers) }
-            return try Presets.spec(arch ?? "baseline", input: input, latent: latent)
+            var spec = try encoder.flatMap { encoder in decoder.map { ModelSpec(input: input, latent: latent, encoder: encoder.layers, decoder: $0.layers) } }
+                ?? Presets.spec(arch ?? "baseline", input: input, latent: latent)
+            spec.variational = isVariational
+            return spec
         }
     }
 
@@ -77,10 +88,16 @@ struct TrainDirective: Directive {
         }
         outputs.append(.text("final loss \(formatFixed(last.loss, 2)) after \(history.count) epoch\(history.count == 1 ? "" : "s") on \(grouped(images)) images: "
                              + "\(formatFixed(seconds, 1)) s, \(grouped(Int(Double(images * history.count) / max(seconds, 1e-9)))) img/s"))
-        outputs.append(.table(Table(title: "Loss per epoch", columns: ["epoch", "loss", "seconds", "images/s"],
-                                    rows: history.map { [String($0.epoch), formatFixed($0.loss, 4), formatFixed($0.seconds, 2), grouped(Int($0.imagesPerSecond))] },
+        let variational = model.variational
+        outputs.append(.table(Table(title: "Loss per epoch",
+                                    columns: ["epoch", "loss"] + (variational ? ["reconstruction", "KL"] : []) + ["seconds", "images/s"],
+                                    rows: history.map { r in
+                                        [String(r.epoch), formatFixed(r.loss, 4)]
+                                            + (r.parts.map { [formatFixed($0.reconstruction, 4), formatFixed($0.kl, 4)] } ?? [])
+                                            + [formatFixed(r.seconds, 2), grouped(Int(r.imagesPerSecond))]
+                                    },
                                     folded: true)))
-        let metrics: [String: Metric] = [
+        var metrics: [String: Metric] = [
             "final_loss": .number(last.loss), "first_loss": .number(history[0].loss),
             "epochs": .number(Double(history.count)), "seconds": .number(seconds),
             "seconds_per_epoch": .number(seconds / Double(history.count)),
@@ -88,6 +105,13 @@ struct TrainDirective: Directive {
             "parameters": .number(Double(model.parameterCount)), "latent": .number(Double(model.spec.latent)),
             "images": .number(Double(images)), "loss": .text(checkpoint.config.loss.rawValue),
         ]
+        if let parts = last.parts, let first = history[0].parts {
+            metrics["final_reconstruction"] = .number(parts.reconstruction)
+            metrics["final_kl"] = .number(parts.kl)
+            metrics["first_reconstruction"] = .number(first.reconstruction)
+            metrics["first_kl"] = .number(first.kl)
+            metrics["beta"] = .number(checkpoint.config.beta ?? 1)
+        }
         return CellResult(value: .model(TrainedModel(checkpoint: checkpoint, seconds: seconds, threads: threads)),
                           outputs: outputs, metrics: metrics)
     }
