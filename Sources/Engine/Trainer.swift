@@ -249,6 +249,24 @@ public struct Trainer: Sendable {
         return state
     }
 
+    /// One batch's loss (reconstruction + β · KL) and its gradient at `params`, computed as a
+    /// training step computes them, in one shard: for finite-difference tests of a whole model.
+    /// `eps` is a VAE's ε, (batch, latent).
+    public func lossAndGradient(data: some TrainingData, indices: [Int], params: [Float], eps: [Float]? = nil)
+        -> (loss: Double, gradient: [Float]) {
+        precondition(params.count == model.parameterCount && model.variational == (eps != nil))
+        let ws = Workspace(model: model, capacity: indices.count, training: true, convolutions: convolutions)
+        ws.loadInput(count: indices.count) { data.fill(indices[...], into: $0) }
+        let beta = config.beta ?? 1
+        let parts = params.withUnsafeBufferPointer { p in
+            (eps ?? []).withUnsafeBufferPointer { e in
+                ws.trainStep(model, loss: config.loss, params: p.baseAddress!, batch: indices.count, batchTotal: indices.count,
+                             eps: eps == nil ? nil : e.baseAddress!, beta: Float(beta))
+            }
+        }
+        return (parts.reconstruction + beta * parts.kl, ws.grads)
+    }
+
     /// Sums the shards' gradients into the first (in shard order: deterministic) and steps Adam,
     /// both in one pass over each thread's slice of the parameters.
     private func applyUpdate(_ state: inout TrainingState, workspaces: ArraySlice<Workspace>) {

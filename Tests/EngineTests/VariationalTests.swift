@@ -123,3 +123,96 @@ func samplingAndKLGradients(klWeight: Double, latent: Int) {
     let other = try Trainer(model: model, config: config, threads: 2, samplingSeed: 10).train(data: data, from: .initial(model, seed: 9), order: order)
     #expect(other.params != whole.params)
 }
+
+/// The whole VAE, ε fixed: the gradient a training step computes is the derivative of the loss
+/// it reports (reconstruction + β · KL), for every part of the network.
+@Test("whole-model gradients match finite differences", arguments: [false, true])
+func wholeModelGradients(variational: Bool) throws {
+    let data = Blobs(count: 6, size: 4)
+    let spec = ModelSpec(input: [4, 4, 1], latent: 2,
+                         encoder: [.flatten, .dense(units: 6, activation: .tanh), .dense(units: 2)],
+                         decoder: [.dense(units: 6, activation: .tanh), .dense(units: 16, activation: .sigmoid), .reshape([4, 4, 1])],
+                         variational: variational)
+    let model = try Model(spec)
+    let trainer = try Trainer(model: model, config: TrainingConfig(batchSize: 6, beta: variational ? 0.7 : nil), threads: 1)
+    var rng = SeededGenerator(seed: 5)
+    let params = TrainingState.initial(model, seed: 5).params.map { $0 + rng.uniform(-0.3, 0.3) }
+    let eps: [Float]? = variational ? (0..<12).map { _ in Float(rng.normal()) } : nil
+    let indices = Array(0..<6)
+    let (loss, gradient) = trainer.lossAndGradient(data: data, indices: indices, params: params, eps: eps)
+    #expect(loss.isFinite)
+    let h: Float = 1e-2
+    var worst = 0.0, worstAt = ""
+    for i in stride(from: 0, to: params.count, by: max(1, params.count / 60)) {
+        var plus = params, minus = params
+        plus[i] += h; minus[i] -= h
+        let numeric = (trainer.lossAndGradient(data: data, indices: indices, params: plus, eps: eps).loss
+                       - trainer.lossAndGradient(data: data, indices: indices, params: minus, eps: eps).loss) / Double(2 * h)
+        let err = abs(Double(gradient[i]) - numeric) / (abs(numeric) + abs(Double(gradient[i])) + 0.05)
+        if err > worst { worst = err; worstAt = "θ[\(i)] analytic \(gradient[i]) numeric \(numeric)" }
+    }
+    #expect(worst < 1e-2, "\(worstAt)")
+}
+
+/// ε belongs to the image, not to the shard that happens to hold it: one thread and several
+/// shards on two or three threads train the same VAE.
+@Test func vaeShardsAndThreadsAgree() throws {
+    let data = Blobs(count: 150)
+    var spec = try Presets.spec("baseline", input: [12, 12, 1], latent: 2)
+    spec.variational = true
+    let model = try Model(spec)
+    func run(_ threads: Int) throws -> TrainingState {
+        try Trainer(model: model, config: TrainingConfig(epochs: 2, batchSize: 4 * Trainer.shardLimit + 5, beta: 1), threads: threads, samplingSeed: 3)
+            .train(data: data, from: .initial(model, seed: 3), order: shuffled(data.count, seed: 3))
+    }
+    let a = try run(2)
+    for other in [try run(1), try run(3)] {
+        for (x, y) in zip(other.history, a.history) { #expect(abs(x.loss - y.loss) < 1e-4 * y.loss, "\(x.loss) vs \(y.loss)") }
+    }
+}
+
+/// 16 fixed 28 × 28 images: integer patterns, the same in any language.
+struct Pattern: TrainingData {
+    let count = 16
+    let sampleShape = [28, 28, 1]
+    func fill(_ indices: ArraySlice<Int>, into p: UnsafeMutablePointer<Float>) {
+        for (j, i) in indices.enumerated() { for y in 0..<28 { for x in 0..<28 {
+            p[j * 784 + y * 28 + x] = Float((i * 31 + y * 7 + x * 3 + (x * y) % 5) % 17) / 16
+        } } }
+    }
+}
+
+/// The Keras VAE example's loss and gradients at the same weights, images and ε, as Keras 3.15.1
+/// on TensorFlow 2.21 computed them (`bench/keras/vae_step_check.py` reads the file this test
+/// writes when VAE_DUMP names one, loads the weights into the example's model and prints these).
+@Test func vaeLossAndGradientsAreKerasAtTheSameWeights() throws {
+    var spec = try Presets.spec("baseline", input: [28, 28, 1], latent: 2)
+    spec.variational = true
+    let model = try Model(spec)
+    let trainer = try Trainer(model: model, config: TrainingConfig(batchSize: 16, beta: 1), threads: 1)
+    let params = TrainingState.initial(model, seed: 0).params
+    let eps = (0..<32).map { Float((($0 * 13) % 7) - 3) / 2 }
+    let (loss, gradient) = trainer.lossAndGradient(data: Pattern(), indices: Array(0..<16), params: params, eps: eps)
+    let (lossAtMean, _) = trainer.lossAndGradient(data: Pattern(), indices: Array(0..<16), params: params, eps: [Float](repeating: 0, count: 32))
+    #expect(abs(loss - 543.4346313) < 1e-5 * loss && abs(lossAtMean - 543.4306641) < 1e-5 * loss)
+    let kerasNorms: [String: Double] = [
+        "encoder.0.kernel": 0.038233127, "encoder.0.bias": 0.025298372, "encoder.1.kernel": 0.063967288, "encoder.1.bias": 0.047866222,
+        "encoder.3.kernel": 0.165089861, "encoder.3.bias": 0.068825625, "encoder.4.z_mean.kernel": 0.014834900,
+        "encoder.4.z_mean.bias": 0.055648215, "encoder.4.z_log_var.kernel": 0.006361937, "encoder.4.z_log_var.bias": 0.025161697,
+        "decoder.0.kernel": 0.266981274, "decoder.0.bias": 0.176837295, "decoder.2.kernel": 0.157586336, "decoder.2.bias": 0.460141003,
+        "decoder.3.kernel": 0.122063600, "decoder.3.bias": 0.870975435, "decoder.4.kernel": 0.050466198, "decoder.4.bias": 0.092205405,
+    ]
+    var tensors: [String: SafeTensors.Tensor] = ["eps": .init(shape: [16, 2], values: eps)]
+    for t in model.parameterTensors {
+        let g = gradient[t.offset..<(t.offset + t.count)]
+        let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let keras = try #require(kerasNorms[t.name])
+        #expect(abs(norm - keras) <= 1e-4 * keras, "\(t.name): \(norm) vs Keras \(keras)")
+        tensors[t.name] = .init(shape: t.shape, values: Array(params[t.offset..<(t.offset + t.count)]))
+        tensors["grad." + t.name] = .init(shape: t.shape, values: Array(g))
+    }
+    if let out = ProcessInfo.processInfo.environment["VAE_DUMP"] {
+        let file = SafeTensors(tensors: tensors, metadata: ["loss_eps": String(loss), "loss_zero": String(lossAtMean)])
+        try Data(file.encoded()).write(to: URL(fileURLWithPath: out))
+    }
+}

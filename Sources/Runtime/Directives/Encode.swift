@@ -60,15 +60,26 @@ struct EncodeDirective: Directive {
             metrics["silhouette_color"] = .number(try silhouetteScore(points: z, dim: dim, labels: c, limit: sample, seed: context.seed))
             metrics["knn_accuracy_color"] = .number(try knnAccuracy(points: z, dim: dim, labels: c, k: k, limit: sample, seed: context.seed))
         }
+        // A VAE's per-dimension mean σ and KL from the prior (nats): a dimension near σ = 1 and
+        // KL = 0 gives every image the prior and carries nothing (it collapsed).
+        let perDimension = sigma.map { sg in
+            zip(0..<dim, klPerDimension(means: z, sigmas: sg, dim: dim)).map { d, kl in
+                (sigma: stride(from: d, to: sg.count, by: dim).reduce(0.0) { $0 + Double(sg[$1]) } / Double(max(data.count, 1)), kl: kl)
+            }
+        }
         var rows: [[String]] = []
         for d in 0..<dim {
             let values = stride(from: d, to: z.count, by: dim).map { Double(z[$0]) }
             let s = Engine.summary(values)
             rows.append(["z\(d)", formatFixed(s.mean, 3), formatFixed(s.std, 3), formatFixed(s.min, 3), formatFixed(s.max, 3)]
-                        + (sigma.map { sg in [formatFixed(stride(from: d, to: sg.count, by: dim).reduce(0.0) { $0 + Double(sg[$1]) } / Double(data.count), 3)] } ?? []))
+                        + (perDimension.map { [formatFixed($0[d].sigma, 3), formatFixed($0[d].kl, 3)] } ?? []))
         }
         if let sigma {
             metrics["mean_sigma"] = .number(sigma.reduce(0.0) { $0 + Double($1) } / Double(max(sigma.count, 1)))
+            for (d, p) in (perDimension ?? []).enumerated() {
+                metrics["sigma_z\(d)"] = .number(p.sigma)
+                metrics["kl_z\(d)"] = .number(p.kl)
+            }
         }
         var text = "\(grouped(data.count)) latent vectors of size \(dim); by digit: silhouette \(silhouette.display), "
             + "\(k)-NN accuracy \(knn.display)"
@@ -76,7 +87,7 @@ struct EncodeDirective: Directive {
             text += "; by color: silhouette \(s.display), \(k)-NN accuracy \(a.display)"
         }
         return CellResult(value: .latents(Latents(dim: dim, values: z, labels: data.labels, colors: data.colors)),
-                          outputs: [.text(text), .table(Table(title: "Latent coordinates", columns: ["dimension", "mean", "std", "min", "max"] + (sigma == nil ? [] : ["mean σ"]), rows: rows))],
+                          outputs: [.text(text), .table(Table(title: "Latent coordinates", columns: ["dimension", "mean", "std", "min", "max"] + (sigma == nil ? [] : ["mean σ", "KL (nats)"]), rows: rows))],
                           metrics: metrics)
     }
 }
@@ -90,4 +101,16 @@ struct ShapeMismatch: UserError {
 
 func requireShape(_ set: ImageSet, model: Model, option: String) throws {
     guard set.sampleShape == model.spec.input else { throw ShapeMismatch(option: option, data: set.sampleShape, model: model.spec.input) }
+}
+
+/// Mean over the images of each dimension's KL divergence from N(0, 1): ½(μ² + σ² − 1 − ln σ²).
+/// means, sigmas: (N, dim) → (dim)
+func klPerDimension(means: [Float], sigmas: [Float], dim: Int) -> [Double] {
+    let count = max(means.count / dim, 1)
+    return (0..<dim).map { d in
+        stride(from: d, to: means.count, by: dim).reduce(0.0) { sum, i in
+            let (m, s) = (Double(means[i]), Double(sigmas[i]))
+            return sum + 0.5 * (m * m + s * s - 1 - 2 * log(s))
+        } / Double(count)
+    }
 }
