@@ -38,9 +38,13 @@ public struct EpochRecord: Codable, Hashable, Sendable {
     public var imagesPerSecond: Double
     /// A VAE's reconstruction and KL means over the epoch (nil for an autoencoder).
     public var parts: LossParts?
+    /// The mean loss over the held-out images after the epoch (nil without them), as Keras's
+    /// `val_loss`: no gradient, and a VAE decodes z_mean.
+    public var validationLoss: Double?
 
-    public init(epoch: Int, loss: Double, seconds: Double, imagesPerSecond: Double, parts: LossParts? = nil) {
+    public init(epoch: Int, loss: Double, seconds: Double, imagesPerSecond: Double, parts: LossParts? = nil, validationLoss: Double? = nil) {
         self.epoch = epoch; self.loss = loss; self.seconds = seconds; self.imagesPerSecond = imagesPerSecond; self.parts = parts
+        self.validationLoss = validationLoss
     }
 }
 
@@ -174,11 +178,14 @@ public struct Trainer: Sendable {
     /// Trains from `state` (fresh or resumed) up to `config.epochs`. `order(e)` gives epoch e's
     /// sample order (1-based e); `epochFinished` sees the state after each epoch (to checkpoint it).
     public func train(data: some TrainingData, from state: TrainingState,
-                      order: (Int) -> [Int],
+                      order: (Int) -> [Int], validation: (any TrainingData)? = nil,
                       progress: (TrainingEvent) throws -> Void = { _ in },
                       epochFinished: (TrainingState) throws -> Void = { _ in }) throws -> TrainingState {
         guard data.sampleShape == model.spec.input else { throw TrainingError.shapeMismatch(data: data.sampleShape, model: model.spec.input) }
         guard data.count > 0 else { throw TrainingError.noData }
+        if let validation, validation.sampleShape != model.spec.input {
+            throw TrainingError.shapeMismatch(data: validation.sampleShape, model: model.spec.input)
+        }
         precondition(state.params.count == model.parameterCount && state.m.count == state.params.count && state.v.count == state.params.count)
 
         let batch = config.batchSize
@@ -239,14 +246,37 @@ public struct Trainer: Sendable {
             }
             let secondsTaken = seconds(clock.now - epochStart)
             let parts = model.variational ? LossParts(reconstruction: reconstructionSum / Double(steps), kl: klSum / Double(steps)) : nil
+            let validationLoss = validation.map { evaluate($0, params: state.params, workspaces: workspaces) }
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(steps), seconds: secondsTaken,
-                                     imagesPerSecond: Double(data.count) / secondsTaken, parts: parts)
+                                     imagesPerSecond: Double(data.count) / secondsTaken, parts: parts, validationLoss: validationLoss)
             state.history.append(record)
             // Checkpoint first: once an epoch is reported, it is safe on disk.
             try epochFinished(state)
             try progress(.epochEnd(record))
         }
         return state
+    }
+
+    /// The mean per-image loss over `data` at `params`, without gradients: chunks of a shard, an
+    /// equal run of them per thread, summed in chunk order (so the same for the same thread count).
+    func evaluate(_ data: any TrainingData, params: [Float], workspaces: [Workspace]) -> Double {
+        let chunk = shardCapacity, chunks = (data.count + chunk - 1) / chunk
+        guard chunks > 0 else { return .nan }
+        let workers = min(workspaces.count, chunks)
+        let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks)
+        defer { sums.deallocate() }
+        let beta = config.beta ?? 1
+        params.withUnsafeBufferPointer { p in
+            parallelFor(workers) { t in
+                let ws = workspaces[t]
+                for c in (chunks * t / workers)..<(chunks * (t + 1) / workers) {
+                    let lo = c * chunk, hi = min(lo + chunk, data.count)
+                    ws.loadInput(count: hi - lo) { data.fill(Array(lo..<hi)[...], into: $0) }
+                    sums[c] = ws.evaluate(model, loss: config.loss, params: p.baseAddress!, batch: hi - lo, beta: beta)
+                }
+            }
+        }
+        return sums.reduce(0, +) / Double(data.count)
     }
 
     /// One batch's loss (reconstruction + β · KL) and its gradient at `params`, computed as a

@@ -113,6 +113,23 @@ final class Workspace: @unchecked Sendable {  // each instance is only ever used
         }
     }
 
+    /// The summed per-image loss of `batch` samples in the input buffer, without gradients: the
+    /// reconstruction loss, plus β · KL for a VAE, whose decoder gets z_mean (no sampling).
+    func evaluate(_ model: Model, loss: Loss, params: UnsafePointer<Float>, batch: Int, beta: Double) -> Double {
+        arena.withUnsafeMutableBufferPointer { arenaBuffer in
+            let base = arenaBuffer.baseAddress!
+            let out = forward(model, 0..<model.layers.count, base: base, params: params, batch: batch)
+            var perImage = [Double](repeating: 0, count: batch)
+            loss.perSample(logits: base + out, target: base + input, batch: batch, perSample: model.inputCount,
+                           channels: model.spec.input[2], output: model.outputActivation, into: &perImage)
+            var total = perImage.reduce(0, +)
+            if model.variational {
+                total += beta * Sampling.kl(h: base + activations[model.encoderCount - 1], batch: batch, latent: model.spec.latent)
+            }
+            return total
+        }
+    }
+
     func withArena<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
         arena.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }

@@ -15,7 +15,7 @@ final class ProgressPrinter {
                       + "\(grouped(Int(rate))) img/s  ETA \(duration(eta))", force: step == steps)
         case .epochEnd(let r):
             line.clear()
-            print("epoch \(r.epoch): \(lossText(r.loss, r.parts))  \(formatFixed(r.seconds, 1)) s  \(grouped(Int(r.imagesPerSecond))) img/s")
+            print("epoch \(r.epoch): \(lossText(r.loss, r.parts))\(validationText(r))  \(formatFixed(r.seconds, 1)) s  \(grouped(Int(r.imagesPerSecond))) img/s")
             fflush(nil)  // epoch lines must not wait in a pipe buffer behind a long epoch
         }
     }
@@ -24,6 +24,11 @@ final class ProgressPrinter {
 /// "loss 170.1234", and a VAE's parts: "loss 170.1234 (reconstruction 164.0012, KL 6.1222)".
 func lossText(_ loss: Double, _ parts: LossParts?) -> String {
     "loss \(formatFixed(loss, 4))" + (parts.map { " (reconstruction \(formatFixed($0.reconstruction, 4)), KL \(formatFixed($0.kl, 4)))" } ?? "")
+}
+
+/// " val_loss 171.2345" after an epoch evaluated on held-out images, else "".
+func validationText(_ r: EpochRecord) -> String {
+    r.validationLoss.map { " val_loss \(formatFixed($0, 4))" } ?? ""
 }
 
 /// 95 → "1m35s", 3725 → "1h02m"
@@ -48,7 +53,7 @@ final class EventPrinter {
             line.show("  \(cell.cell): epoch \(epoch)/\(epochs) step \(step)/\(steps) \(lossText(loss, parts)) "
                       + "\(grouped(Int(rate))) img/s ETA \(Int(eta.rounded()))s")
         case let .epochFinished(cell, r, epochs):
-            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) \(lossText(r.loss, r.parts)) "
+            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) \(lossText(r.loss, r.parts))\(validationText(r)) "
                 + "\(formatFixed(r.seconds, 1)) s \(grouped(Int(r.imagesPerSecond))) img/s")
         case let .note(_, text):
             say("  " + text)

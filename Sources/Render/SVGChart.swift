@@ -23,6 +23,8 @@ struct SVGPlan {
     var y: Domain
     var legend: [(name: String, color: String)] = []
     var swatch = Swatch.line
+    /// Legend entries drawn as a dashed line.
+    var dashed: Set<Int> = []
     var isEmpty: Bool
     /// Draws the data once the axes are laid out.
     var marks: (_ x: SVGAxis, _ y: SVGAxis) -> String
@@ -161,7 +163,9 @@ struct SVGDrawing {
         for (i, (name, entry)) in zip(f.legendNames, plan.legend).enumerated() {
             let y = f.top + 6 + Double(i) * spacing
             switch plan.swatch {
-            case .line: svg += "<path d=\"M\(c(x)) \(c(y))h16\" stroke=\"\(entry.color)\" stroke-width=\"2.5\"/>"
+            case .line:
+                let dash = plan.dashed.contains(i) ? " stroke-dasharray=\"4 3\"" : ""
+                svg += "<path d=\"M\(c(x)) \(c(y))h16\" stroke=\"\(entry.color)\" stroke-width=\"2.5\"\(dash)/>"
             case .dot: svg += "<circle cx=\"\(c(x + 8))\" cy=\"\(c(y))\" r=\"4\" fill=\"\(entry.color)\"/>"
             case let .block(opacity):
                 svg += "<rect x=\"\(c(x + 2))\" y=\"\(c(y - 5))\" width=\"12\" height=\"10\" fill=\"\(entry.color)\""

@@ -8,7 +8,7 @@ extension SVGDrawing {
 
     /// Series names, when there is more than one to tell apart.
     var seriesLegend: [(name: String, color: String)] {
-        figure.series.count > 1 ? figure.series.enumerated().map { ($1.name, SVGPalette.series($0)) } : []
+        figure.series.count > 1 ? figure.series.enumerated().map { ($1.name, SVGPalette.series($1.color ?? $0)) } : []
     }
 
     func groupName(_ g: Int) -> String {
@@ -31,11 +31,13 @@ extension SVGDrawing {
             return runs.filter { !$0.isEmpty }
         }
         let points = runs.joined().joined()
-        return SVGPlan(x: .numeric(points.map(\.x)), y: .numeric(points.map(\.y)), legend: seriesLegend, isEmpty: points.isEmpty) { xAxis, yAxis in
+        return SVGPlan(x: .numeric(points.map(\.x)), y: .numeric(points.map(\.y)), legend: seriesLegend,
+                       dashed: Set(figure.series.indices.filter { figure.series[$0].dashed == true }), isEmpty: points.isEmpty) { xAxis, yAxis in
             let c = SVGText.coordinate
             var svg = "<g fill=\"none\" stroke-width=\"1.8\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
             for (i, seriesRuns) in runs.enumerated() where !seriesRuns.isEmpty {
-                let color = SVGPalette.series(i)
+                let color = SVGPalette.series(figure.series[i].color ?? i)
+                let dash = figure.series[i].dashed == true ? " stroke-dasharray=\"6 4\"" : ""
                 var line = "", dots = ""
                 for run in seriesRuns {
                     for (j, p) in run.enumerated() {
@@ -44,7 +46,7 @@ extension SVGDrawing {
                         dots += "M" + point + "h0"
                     }
                 }
-                svg += "<path d=\"\(line)\" stroke=\"\(color)\"/>\n"
+                svg += "<path d=\"\(line)\" stroke=\"\(color)\"\(dash)/>\n"
                 if seriesRuns.joined().count <= 25 { svg += "<path d=\"\(dots)\" stroke=\"\(color)\" stroke-width=\"5\"/>\n" }
             }
             return svg + "</g>\n"

@@ -91,8 +91,12 @@ public struct Figure: Codable, Hashable, Sendable {
         public var y: [Double]
         /// Per-point class (scatter coloring), parallel to x/y.
         public var groups: [Int]?
-        public init(name: String, x: [Double], y: [Double], groups: [Int]? = nil) {
-            self.name = name; self.x = x; self.y = y; self.groups = groups
+        /// Line charts: drawn dashed (held-out values beside a training curve), in the color of
+        /// series `color` (default: its own position).
+        public var dashed: Bool?
+        public var color: Int?
+        public init(name: String, x: [Double], y: [Double], groups: [Int]? = nil, dashed: Bool? = nil, color: Int? = nil) {
+            self.name = name; self.x = x; self.y = y; self.groups = groups; self.dashed = dashed; self.color = color
         }
     }
     public var kind: Kind

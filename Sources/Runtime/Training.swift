@@ -28,17 +28,22 @@ public struct TrainingRun {
     }
 
     /// What a checkpoint records of its data and seed, so that it resumes only on the same.
-    public static func notes(seed: UInt64, data: ImageSet) -> [String: String] {
-        ["seed": String(seed), "data": data.name, "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
+    public static func notes(seed: UInt64, data: ImageSet, validation: ImageSet? = nil) -> [String: String] {
+        var notes = ["seed": String(seed), "data": data.name, "data_sha256": data.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")]
+        if let validation {
+            notes["validation"] = validation.name
+            notes["validation_sha256"] = validation.sources.map { "\($0.file)=\($0.sha256)" }.joined(separator: ",")
+        }
+        return notes
     }
 
     /// Trains on `data`; `resumed` is told the epoch a checkpoint continues after, `warning` why
     /// one was not used. Throws `CancellationError` when `progress` does (the checkpoint then
     /// holds the last finished epoch).
-    public func run(data: ImageSet, progress: (TrainingEvent) throws -> Void,
+    public func run(data: ImageSet, validation: ImageSet? = nil, progress: (TrainingEvent) throws -> Void,
                     resumed: (Int) -> Void = { _ in }, warning: (String) -> Void = { _ in }) throws -> Checkpoint {
         let spec = model.spec
-        let notes = TrainingRun.notes(seed: seed, data: data)
+        let notes = TrainingRun.notes(seed: seed, data: data, validation: validation)
         // Before any allocation: the trainer refuses a model too large for memory.
         let trainer = try Trainer(model: model, config: config, threads: threads, samplingSeed: seed)
         var start = TrainingState.initial(model, seed: seed)
@@ -60,7 +65,8 @@ public struct TrainingRun {
             }
         }
         let order = EpochOrder(count: data.count, seed: seed)
-        let state = try trainer.train(data: data, from: start, order: order.permutation(epoch:), progress: progress) { state in
+        let state = try trainer.train(data: data, from: start, order: order.permutation(epoch:), validation: validation,
+                                      progress: progress) { state in
             guard let checkpoint else { return }
             try AtomicFile.write(try Checkpoint(spec: spec, config: config, state: state, notes: notes).safetensors().encoded(), to: checkpoint)
         }

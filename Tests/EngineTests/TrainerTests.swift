@@ -183,3 +183,31 @@ func trainingReducesLoss(_ arch: String) throws {
             == "training this model with batch 8192 needs about 495.00 GB of memory, more than the 12.00 GB allowed "
             + "(half of this machine's memory)\nhint: use fewer filters or units, or a smaller batch")
 }
+
+/// The held-out loss after each epoch is the loss of those images at that epoch's weights,
+/// evaluated apart (for a VAE: through z_mean, plus β · KL); training is not changed by it.
+@Test("validation loss is a separate evaluation of the same weights", arguments: [false, true])
+func validationLossIsASeparateEvaluation(variational: Bool) throws {
+    let data = Blobs(count: 96), held = Blobs(count: 40, seed: 77)
+    var spec = try Presets.spec("baseline", input: [12, 12, 1], latent: 2)
+    spec.variational = variational
+    let model = try Model(spec)
+    let trainer = try Trainer(model: model, config: TrainingConfig(epochs: 2, batchSize: 32, beta: variational ? 0.5 : nil), threads: 2)
+    let order = shuffled(data.count, seed: 6)
+    let with = try trainer.train(data: data, from: .initial(model, seed: 6), order: order, validation: held)
+    let without = try trainer.train(data: data, from: .initial(model, seed: 6), order: order)
+    #expect(with.params == without.params && without.history.allSatisfy { $0.validationLoss == nil })
+    let after = try #require(with.history.last?.validationLoss)
+    let (separate, _) = trainer.lossAndGradient(data: held, indices: Array(0..<held.count), params: with.params,
+                                                eps: variational ? [Float](repeating: 0, count: held.count * 2) : nil)
+    #expect(abs(after - separate) <= 1e-6 * separate, "\(after) vs \(separate)")
+    // Resumed after epoch 1, epoch 2's held-out loss is the same.
+    var one = trainer.config
+    one.epochs = 1
+    let first = try Trainer(model: model, config: one, threads: 2).train(data: data, from: .initial(model, seed: 6), order: order, validation: held)
+    let resumed = try trainer.train(data: data, from: first, order: order, validation: held)
+    #expect(resumed.history.map(\.validationLoss) == with.history.map(\.validationLoss))
+    #expect(throws: TrainingError.shapeMismatch(data: [12, 12, 3], model: [12, 12, 1])) {
+        try trainer.train(data: data, from: .initial(model, seed: 6), order: order, validation: Blobs(count: 4, channels: 3))
+    }
+}

@@ -216,3 +216,28 @@ struct Pattern: TrainingData {
         try Data(file.encoded()).write(to: URL(fileURLWithPath: out))
     }
 }
+
+/// Every preset, a layer list, latent sizes 1 and 3 and colored images: each trains as a VAE and
+/// survives a checkpoint (the heads' tensors under their own names).
+@Test("every kind of model trains as a VAE", arguments: [("baseline", 2, 1), ("deep", 1, 1), ("dense", 3, 1), ("residual", 2, 3), ("layers", 3, 3)])
+func everyModelTrainsAsAVAE(arch: String, latent: Int, channels: Int) throws {
+    let data = Blobs(count: 48, channels: channels)
+    var spec = arch == "layers"
+        ? ModelSpec(input: [12, 12, channels], latent: latent,
+                    encoder: [.conv2d(filters: 4, stride: 2, activation: .relu), .flatten, .dense(units: latent)],
+                    decoder: [.dense(units: 6 * 6 * 4, activation: .relu), .reshape([6, 6, 4]),
+                              .conv2dTranspose(filters: channels, stride: 2, activation: .sigmoid)])
+        : try Presets.spec(arch, input: [12, 12, channels], latent: latent)
+    spec.variational = true
+    let model = try Model(spec)
+    let config = TrainingConfig(epochs: 2, batchSize: 16, beta: 1)
+    let state = try Trainer(model: model, config: config, threads: 2, samplingSeed: 1)
+        .train(data: data, from: .initial(model, seed: 1), order: shuffled(data.count, seed: 1))
+    #expect(state.history.allSatisfy { $0.loss.isFinite && ($0.parts?.kl ?? -1) >= 0 })
+    let back = try Checkpoint(SafeTensors(decoding: Checkpoint(spec: spec, config: config, state: state).safetensors().encoded()))
+    #expect(back.spec == spec && back.config == config && back.state.params == state.params && back.state.history == state.history)
+    let codes = model.run(.encoder, params: state.params, input: Array(data.pixels.prefix(3 * 144 * channels)), count: 3)
+    let heads = model.run(.distribution, params: state.params, input: Array(data.pixels.prefix(3 * 144 * channels)), count: 3)
+    #expect(codes.count == 3 * latent && heads.count == 6 * latent)
+    for r in 0..<3 { #expect(Array(codes[(r * latent)..<((r + 1) * latent)]) == Array(heads[(r * 2 * latent)..<(r * 2 * latent + latent)])) }
+}

@@ -217,6 +217,22 @@ func degenerateDataGivesWellFormedFiniteSVG(kind: Figure.Kind) throws {
     #expect(svg == goldenLine)
 }
 
+/// A held-out curve: dashed, in its training curve's color, in the plot and in the legend.
+@Test func goldenDashedValidationLine() {
+    let figure = Figure(kind: .line, title: "Loss", xLabel: "epoch", yLabel: "loss",
+                        series: [.init(name: "baseline", x: [1, 2, 3], y: [0.5, 0.3, 0.25]),
+                                 .init(name: "wide", x: [1, 2, 3], y: [0.45, 0.2, 0.12], dashed: true, color: 0)])
+    let expected = goldenLine
+        .replacingOccurrences(of: "<path d=\"M57.1 79.5L294.1 277L531 340.2\" stroke=\"#D55E00\"/>",
+                              with: "<path d=\"M57.1 79.5L294.1 277L531 340.2\" stroke=\"#0072B2\" stroke-dasharray=\"6 4\"/>")
+        .replacingOccurrences(of: "<path d=\"M57.1 79.5h0M294.1 277h0M531 340.2h0\" stroke=\"#D55E00\"",
+                              with: "<path d=\"M57.1 79.5h0M294.1 277h0M531 340.2h0\" stroke=\"#0072B2\"")
+        .replacingOccurrences(of: "<path d=\"M547 63h16\" stroke=\"#D55E00\" stroke-width=\"2.5\"/>",
+                              with: "<path d=\"M547 63h16\" stroke=\"#0072B2\" stroke-width=\"2.5\" stroke-dasharray=\"4 3\"/>")
+    #expect(expected != goldenLine)
+    #expect(SVGChart.render(figure, idPrefix: "g1") == expected)
+}
+
 @Test func goldenBarChart() {
     let figure = Figure(kind: .bar, title: "Final loss", xLabel: "model", yLabel: "MSE",
                         series: [.init(name: "values", x: [0, 1, 2], y: [0.0123, 0.0087, 0.02])],

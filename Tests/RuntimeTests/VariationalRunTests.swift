@@ -13,11 +13,18 @@ private func vaeNotebook(_ extra: String = "variational: true\nbeta: 0.5") -> St
     limit: 400
     ```
 
+    ```dataset held
+    source: mnist
+    split: train
+    limit: 200
+    ```
+
     ```train vae
     data: digits
     arch: dense
     epochs: 2
     batch: 64
+    validation: held
     \(extra)
     ```
 
@@ -38,6 +45,34 @@ private func vaeNotebook(_ extra: String = "variational: true\nbeta: 0.5") -> St
     sources: [vae]
     parts: true
     ```
+
+    ```mask holes
+    model: vae
+    data: digits
+    size: [6]
+    count: 3
+    evaluate: 50
+    ```
+
+    ```noise noisy
+    model: vae
+    data: digits
+    sigma: [0.3]
+    count: 3
+    evaluate: 50
+    ```
+
+    ```score errors
+    model: vae
+    data: digits
+    limit: 100
+    show: 2
+    ```
+
+    ```decode grid
+    model: vae
+    n: 3
+    ```
     """
 }
 
@@ -52,6 +87,7 @@ private func vaeNotebook(_ extra: String = "variational: true\nbeta: 0.5") -> St
     #expect(Set([plain, vae, beta]).count == 3)
     // An autoencoder's key does not mention the new options: caches from before VAEs stay valid.
     #expect(key("epochs: 3") == plain)
+    #expect(key("validation: d") != plain && key("validation: d") != nil)
 }
 
 @Suite(.enabled(if: dataDirectory != nil, "needs MNIST: set LATENTBOOK_DATA"), .serialized)
@@ -69,7 +105,11 @@ struct VariationalExecution {
         // The summary shows the two heads and the sampling layer.
         let tables = r["vae"]!.result!.outputs.compactMap { if case .table(let t) = $0 { t } else { nil } }
         #expect(tables[0].rows.map { $0[0] }.suffix(3) == ["z_mean (Dense)", "z_log_var (Dense)", "sampling (Sampling)"])
-        #expect(tables.last?.columns == ["epoch", "loss", "reconstruction", "KL", "seconds", "images/s"])
+        #expect(tables.last?.columns == ["epoch", "loss", "reconstruction", "KL", "validation loss", "seconds", "images/s"])
+        guard case .number(let held)? = m["final_val_loss"], case .number(let best)? = m["best_val_loss"] else {
+            Issue.record("no validation fields: \(m.keys.sorted())"); return
+        }
+        #expect(held > 0 && best <= held)
         // encode gives z_mean and how wide the codes' distributions are.
         guard case .latents(let z)? = r["z"]?.result?.value, case .number(let sigma)? = r["z"]?.result?.metrics["mean_sigma"] else {
             Issue.record("no latents or σ"); return
@@ -78,7 +118,16 @@ struct VariationalExecution {
         guard case .images(let prior)? = r["prior"]?.result?.value else { Issue.record("no prior samples"); return }
         #expect(prior.count == 8 && prior.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
         let curves = r["curves"]!.result!.outputs.compactMap { if case .figure(let f) = $0 { f } else { nil } }
-        #expect(curves.first?.series.map(\.name) == ["vae", "vae reconstruction", "vae KL"])
+        #expect(curves.first?.series.map(\.name) == ["vae", "vae (validation)", "vae reconstruction", "vae KL"])
+        #expect(curves.first?.series.map(\.dashed) == [nil, true, nil, nil] && curves.first?.series[1].color == 0)
+        // Masks, noise, scores and grids run as for an autoencoder, through z_mean: deterministic,
+        // so rerunning them (forced, from the cached model) gives the same numbers.
+        let forced = bench.run(vaeNotebook(), force: ["holes", "noisy", "errors", "grid"], only: ["holes", "noisy", "errors", "grid"])
+        for name in ["holes", "noisy", "errors", "grid"] {
+            #expect(forced[name]?.status == .fresh && forced[name]?.result?.metrics == r[name]?.result?.metrics, "\(name)")
+        }
+        guard case .images(let a)? = forced["grid"]?.result?.value, case .images(let b)? = r["grid"]?.result?.value else { Issue.record("no grid"); return }
+        #expect(a.pixels == b.pixels)
         // A second run is all cached and gives the same numbers.
         let again = bench.run(vaeNotebook())
         #expect(again.values.allSatisfy { $0.status == .cached })

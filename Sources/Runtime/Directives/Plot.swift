@@ -69,15 +69,20 @@ struct PlotDirective: Directive {
         var figures: [Figure] = []
         switch o.kind {
         case .loss, .time:
-            let series = try sources.enumerated().flatMap { i, cell -> [Figure.Series] in
+            var series: [Figure.Series] = []
+            for (i, cell) in sources.enumerated() {
                 guard case .model(let m) = context.value(of: cell) else { throw PlotError.wrongSource(cell.name, "a model") }
                 let h = m.checkpoint.state.history, x = h.map { Double($0.epoch) }, name = label(i, cell.name)
-                var series = [Figure.Series(name: name, x: x, y: h.map { o.kind == .loss ? $0.loss : $0.seconds })]
+                let main = series.count
+                series.append(.init(name: name, x: x, y: h.map { o.kind == .loss ? $0.loss : $0.seconds }))
+                // Held-out loss: dashed, in its training curve's color.
+                if o.kind == .loss, case let validation = h.compactMap(\.validationLoss), validation.count == h.count {
+                    series.append(.init(name: "\(name) (validation)", x: x, y: validation, dashed: true, color: main))
+                }
                 if o.parts == true, case let parts = h.compactMap(\.parts), parts.count == h.count {
                     series += [.init(name: "\(name) reconstruction", x: x, y: parts.map(\.reconstruction)),
                                .init(name: "\(name) KL", x: x, y: parts.map(\.kl))]
                 }
-                return series
             }
             figures = [Figure(kind: .line, title: "", xLabel: o.xlabel ?? "epoch",
                               yLabel: o.ylabel ?? (o.kind == .loss ? "loss" : "seconds per epoch"), series: series, logY: logY)]

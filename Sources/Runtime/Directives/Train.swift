@@ -24,6 +24,7 @@ struct TrainDirective: Directive {
         // Optional, so that an autoencoder's cache key is what it was before VAEs existed.
         var variational: Bool?
         var beta: Double?
+        var validation: CellName?
 
         static let fields: [OptionField<Options>] = [
             OptionField("data", \.data, .cell([.dataset]), required: true, help: "The dataset cell to train on."),
@@ -38,6 +39,8 @@ struct TrainDirective: Directive {
             OptionField("variational", \.variational, .bool,
                         help: "A VAE (default false): the encoder ends in the heads z_mean and z_log_var, z is sampled, the loss adds β · KL."),
             OptionField("beta", \.beta, .number(0...1000), help: "A VAE's KL weight β (default 1)."),
+            OptionField("validation", \.validation, .cell([.dataset]),
+                        help: "A dataset cell of held-out images: their loss after every epoch (no gradient), as Keras's validation_data."),
         ]
 
         func check() -> [(String, String)] {
@@ -66,11 +69,12 @@ struct TrainDirective: Directive {
 
     func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
         let data = try context.dataset(o.data)
+        let validation = try o.validation.map { try context.dataset($0) }
         let model = try Model(try o.spec(input: data.sampleShape))
         let training = TrainingRun(model: model, config: o.config, seed: context.seed,
                                    threads: context.threads, checkpoint: context.partialURL, mismatch: .startOver)
         let checkpoint = try training.run(
-            data: data, progress: { try context.training($0, of: o.epochs) },
+            data: data, validation: validation, progress: { try context.training($0, of: o.epochs) },
             resumed: { context.note("resuming '\(context.cellName)' after epoch \($0)") },
             warning: { context.warning("the partial checkpoint of '\(context.cellName)' \($0)") })
         return TrainDirective.result(model: model, checkpoint: checkpoint, images: data.count, threads: context.threads)
@@ -88,12 +92,14 @@ struct TrainDirective: Directive {
         }
         outputs.append(.text("final loss \(formatFixed(last.loss, 2)) after \(history.count) epoch\(history.count == 1 ? "" : "s") on \(grouped(images)) images: "
                              + "\(formatFixed(seconds, 1)) s, \(grouped(Int(Double(images * history.count) / max(seconds, 1e-9)))) img/s"))
-        let variational = model.variational
+        let variational = model.variational, validated = last.validationLoss != nil
         outputs.append(.table(Table(title: "Loss per epoch",
-                                    columns: ["epoch", "loss"] + (variational ? ["reconstruction", "KL"] : []) + ["seconds", "images/s"],
+                                    columns: ["epoch", "loss"] + (variational ? ["reconstruction", "KL"] : []) + (validated ? ["validation loss"] : [])
+                                        + ["seconds", "images/s"],
                                     rows: history.map { r in
                                         [String(r.epoch), formatFixed(r.loss, 4)]
                                             + (r.parts.map { [formatFixed($0.reconstruction, 4), formatFixed($0.kl, 4)] } ?? [])
+                                            + (r.validationLoss.map { [formatFixed($0, 4)] } ?? [])
                                             + [formatFixed(r.seconds, 2), grouped(Int(r.imagesPerSecond))]
                                     },
                                     folded: true)))
@@ -105,6 +111,12 @@ struct TrainDirective: Directive {
             "parameters": .number(Double(model.parameterCount)), "latent": .number(Double(model.spec.latent)),
             "images": .number(Double(images)), "loss": .text(checkpoint.config.loss.rawValue),
         ]
+        if let validation = last.validationLoss, let first = history[0].validationLoss {
+            metrics["final_val_loss"] = .number(validation)
+            metrics["first_val_loss"] = .number(first)
+            metrics["best_val_loss"] = .number(history.compactMap(\.validationLoss).min() ?? validation)
+            metrics["best_val_epoch"] = .number(Double(history.min { ($0.validationLoss ?? .infinity) < ($1.validationLoss ?? .infinity) }?.epoch ?? last.epoch))
+        }
         if let parts = last.parts, let first = history[0].parts {
             metrics["final_reconstruction"] = .number(parts.reconstruction)
             metrics["final_kl"] = .number(parts.kl)
