@@ -56,8 +56,9 @@ struct YAMLPlacement {
 }
 
 /// Parses one YAML document; nil for an empty one or when it does not parse (reported to `log`).
-/// Duplicate keys are reported at each repeat, keeping the first, while the file's re-parse
-/// budget lasts; past it, the next repeat alone is reported and the document is dropped.
+/// Duplicate keys are reported at each repeat, keeping the first, up to `repeatsReported` per
+/// document and while the file's re-parse budget lasts; past either, the next repeat alone is
+/// reported and the document is dropped (each repeat costs one more parse of the document).
 func parseYAML(_ text: String, at placement: YAMLPlacement, log: inout DiagnosticLog) -> YAMLValue? {
     // Yams refuses a mapping with a repeated key and names only the first occurrence. To report
     // the repeats where they are, disguise that first occurrence with a private-use character of
@@ -76,7 +77,7 @@ func parseYAML(_ text: String, at placement: YAMLPlacement, log: inout Diagnosti
         } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
             let mark = SourceLocation(line: context.mark.line, column: context.mark.column)
             let cost = text.utf8.count
-            guard let key = keys.first, cost <= log.yamlReparseBudget,
+            guard let key = keys.first, cost <= log.yamlReparseBudget, disguised.count < repeatsReported,
                   let retry = disguise(text, at: mark, number: disguised.count) else {
                 log.report(.duplicateKey(keys.first ?? "", firstLine: nil), at: placement.location(context.mark))
                 return nil
@@ -100,6 +101,10 @@ func parseYAML(_ text: String, at placement: YAMLPlacement, log: inout Diagnosti
         }
     }
 }
+
+/// Repeated keys reported in one document before the rest of it is dropped: a compiler's error
+/// limit, which keeps a pasted-over cell from costing a parse per repeat (found by the fuzzer).
+let repeatsReported = 10
 
 /// `text` with the key starting at `mark` changed into a distinct one of the same width; nil if
 /// that key does not start with a plain name character (anchors, tags, collections as keys).
