@@ -369,61 +369,64 @@ public struct Conv2DTranspose: Layer {
     }
 }
 
+/// What Conv2D and Conv2DTranspose are declared with: the same five parameters, the same checks.
+public protocol ConvolutionKind: LayerKind {
+    var filters: Int { get set }
+    var kernel: Int { get set }
+    var stride: Int { get set }
+    var padding: Padding { get set }
+    var activation: Activation { get set }
+}
+
+extension ConvolutionKind {
+    public init(filters: Int, kernel: Int, stride: Int, padding: Padding, activation: Activation) {
+        self.init()
+        self.filters = filters; self.kernel = kernel; self.stride = stride; self.padding = padding; self.activation = activation
+    }
+
+    public static var parameters: [LayerParameter<Self>] {
+        [LayerParameter("filters", \.filters, required: true), LayerParameter("kernel", \.kernel),
+         LayerParameter("strides", \.stride), LayerParameter("padding", \.padding), LayerParameter("activation", \.activation)]
+    }
+    public static var activation: WritableKeyPath<Self, Activation>? { \.activation }
+
+    /// The shared checks, then the kernel's shape (KH, KW, in, out) as `weights` is to bound it.
+    func checked(_ context: LayerContext, kernelShape: [Int]) throws(ModelError) {
+        try context.needImage(Self.name)
+        try context.bounded([("filters", filters), ("kernel", kernel), ("stride", stride)], atMost: 4096)
+        try context.weights(kernelShape)
+    }
+}
+
 /// `conv2d: {filters: 32, kernel: 3, strides: 2, padding: same, activation: relu}`
-public struct Conv2DKind: LayerKind {
-    public var filters = 1
-    public var kernel = 3
-    public var stride = 1
+public struct Conv2DKind: ConvolutionKind {
+    public var filters = 1, kernel = 3, stride = 1
     public var padding = Padding.same
     public var activation = Activation.linear
 
     public init() {}
-    public init(filters: Int, kernel: Int, stride: Int, padding: Padding, activation: Activation) {
-        self.filters = filters; self.kernel = kernel; self.stride = stride; self.padding = padding; self.activation = activation
-    }
-
     public static let name = "conv2d"
     public static let summary = "Keras Conv2D: a convolution with a square kernel and a fused activation."
-    public static let parameters: [LayerParameter<Self>] = [
-        LayerParameter("filters", \.filters, required: true), LayerParameter("kernel", \.kernel),
-        LayerParameter("strides", \.stride), LayerParameter("padding", \.padding), LayerParameter("activation", \.activation),
-    ]
-    public static var activation: WritableKeyPath<Self, Activation>? { \.activation }
 
     public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
-        try context.needImage(Self.name)
-        try context.bounded([("filters", filters), ("kernel", kernel), ("stride", stride)], atMost: 4096)
-        try context.weights([kernel, kernel, context.input[2], filters])
+        try checked(context, kernelShape: [kernel, kernel, context.input.last ?? 0, filters])
         return Conv2D(inputShape: context.input, filters: filters, kernel: kernel, stride: stride, padding: padding, activation: activation)
     }
 }
 
 /// `conv2d_transpose: {filters: 32, kernel: 3, strides: 2, padding: same, activation: relu}`
-public struct Conv2DTransposeKind: LayerKind {
-    public var filters = 1
-    public var kernel = 3
-    public var stride = 1
+public struct Conv2DTransposeKind: ConvolutionKind {
+    public var filters = 1, kernel = 3, stride = 1
     public var padding = Padding.same
     public var activation = Activation.linear
 
     public init() {}
-    public init(filters: Int, kernel: Int, stride: Int, padding: Padding, activation: Activation) {
-        self.filters = filters; self.kernel = kernel; self.stride = stride; self.padding = padding; self.activation = activation
-    }
-
     public static let name = "conv2d_transpose"
     public static let summary = "Keras Conv2DTranspose: the transposed convolution, upsampling by its strides."
     public static let codingName = "conv2dTranspose"
-    public static let parameters: [LayerParameter<Self>] = [
-        LayerParameter("filters", \.filters, required: true), LayerParameter("kernel", \.kernel),
-        LayerParameter("strides", \.stride), LayerParameter("padding", \.padding), LayerParameter("activation", \.activation),
-    ]
-    public static var activation: WritableKeyPath<Self, Activation>? { \.activation }
 
     public func build(_ context: LayerContext) throws(ModelError) -> any Layer {
-        try context.needImage(Self.name)
-        try context.bounded([("filters", filters), ("kernel", kernel), ("stride", stride)], atMost: 4096)
-        try context.weights([kernel, kernel, filters, context.input[2]])
+        try checked(context, kernelShape: [kernel, kernel, filters, context.input.last ?? 0])
         return Conv2DTranspose(inputShape: context.input, filters: filters, kernel: kernel, stride: stride, padding: padding, activation: activation)
     }
 }

@@ -99,8 +99,8 @@ struct LayerParser {
         }
     }
 
-    /// A value-form kind's parameter (`reshape: [7, 7, 64]`, `activation: relu`), or nil when the
-    /// list says only the kind's name.
+    /// A value-form kind's parameter (`reshape: [7, 7, 64]`, `activation: relu`); `v` is nil when
+    /// the list says only the kind's name.
     private func value(_ v: YAMLValue?, _ type: LayerParameterType, kind: String, at nameAt: SourceLocation) throws(Failure) -> LayerArgument {
         switch type {
         case .sizes:
@@ -116,8 +116,7 @@ struct LayerParser {
             }
             return .activation(a)
         case .size, .padding:
-            guard let v else { throw fail("\(kind) needs a value", nameAt) }
-            return try argument(v, kind, type, kind: kind)
+            preconditionFailure("a value-form layer kind takes sizes or an activation, not \(type)")
         }
     }
 
