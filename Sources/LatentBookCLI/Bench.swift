@@ -118,7 +118,11 @@ struct Bench: ParsableCommand {
         let progress = ProgressPrinter()
         let state = try trainer.train(data: all, from: .initial(model, seed: 0),
                                       order: EpochOrder(count: all.count, seed: 0).permutation(epoch:), progress: progress.handle)
-        for r in state.history { print("EPOCH \(r.epoch) \(lossText(r.loss, r.parts)) seconds=\(formatFixed(r.seconds, 2))") }
+        // Machine-readable, as keras_bench.py prints them (bench/compare.py parses both).
+        for r in state.history {
+            let parts = r.parts.map { " reconstruction=\(formatFixed($0.reconstruction, 4)) kl=\(formatFixed($0.kl, 4))" } ?? ""
+            print("EPOCH \(r.epoch) loss=\(formatFixed(r.loss, 4))\(parts) seconds=\(formatFixed(r.seconds, 2))")
+        }
         print("\n| epoch | ours | Keras | difference | seconds |")
         print("|---:|---:|---:|---:|---:|")
         var worst = 0.0
