@@ -90,6 +90,7 @@ func runNotebook(_ plan: Plan, _ selection: CellSelection, runner: Runner, threa
     let run = try runner.run(plan, selection, settings: settings, summaryDirectory: out, events: printer.print)
     printer.done()
     run.referenceProblems.forEach { printError($0.description) }
+    run.claimProblems.forEach { printError($0.description) }
     let counts = Dictionary(grouping: run.records, by: \.status).mapValues(\.count)
     printError("\(plan.notebook.file): " + CellRecord.Status.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
                + " → \(out.appendingPathComponent(run.slug + ".json").path)")
@@ -124,12 +125,25 @@ struct Check: ParsableCommand {
 
     @Argument(help: "Notebook files.") var notebooks: [String]
     @Option(help: "Profile whose values to check: quick (default) or full.") var profile: Profile = .quick
+    @Flag(help: "Also check the prose's {{check …}} claims and {{cell.field}} references against the cached results (nothing is computed).")
+    var claims = false
+    @Option(help: "Result cache directory (with --claims).") var cache = "output/.cache"
 
     func run() throws {
         var errors = 0
         try reportingErrors {
+            let runner = claims ? Runner(store: try ResultStore(directory: URL(fileURLWithPath: cache))) : nil
             for plan in try loadPlans(notebooks, profile: profile) {
-                errors += plan?.diagnostics.filter { $0.severity == .error }.count ?? 1
+                guard let plan else { errors += 1; continue }
+                errors += plan.diagnostics.filter { $0.severity == .error }.count
+                guard let runner, !plan.hasErrors else { continue }
+                let run = try runner.run(plan, settings: RunSettings(profile: profile, cachedOnly: true))
+                let problems = run.referenceProblems + run.claimProblems
+                problems.forEach { printError($0.description) }
+                errors += problems.count
+                let passed = run.claims.filter { $0.verdict == .pass }.count
+                printError("\(plan.notebook.file): \(passed) of \(run.claims.count) claim\(run.claims.count == 1 ? "" : "s") hold"
+                           + (run.claims.contains { $0.verdict == .skipped } ? " (\(run.claims.filter { $0.verdict == .skipped }.count) not for this profile)" : ""))
             }
         }
         if errors > 0 {

@@ -48,12 +48,12 @@ final class EventPrinter {
     func print(_ event: RunEvent) {
         switch event {
         case let .started(cell, index, count):
-            say("[\(index + 1)/\(count)] \(cell.directive) \(cell.cell)")
+            say("[\(index + 1)/\(count)] \(cell.directive) \(cell.label)")
         case let .trainingStep(cell, epoch, epochs, step, steps, loss, rate, eta, parts):
-            line.show("  \(cell.cell): epoch \(epoch)/\(epochs) step \(step)/\(steps) \(lossText(loss, parts)) "
+            line.show("  \(cell.label): epoch \(epoch)/\(epochs) step \(step)/\(steps) \(lossText(loss, parts)) "
                       + "\(grouped(Int(rate))) img/s ETA \(Int(eta.rounded()))s")
         case let .epochFinished(cell, r, epochs):
-            say("  \(cell.cell): epoch \(r.epoch)/\(epochs) \(lossText(r.loss, r.parts))\(validationText(r)) "
+            say("  \(cell.label): epoch \(r.epoch)/\(epochs) \(lossText(r.loss, r.parts))\(validationText(r)) "
                 + "\(formatFixed(r.seconds, 1)) s \(grouped(Int(r.imagesPerSecond))) img/s")
         case let .note(_, text):
             say("  " + text)

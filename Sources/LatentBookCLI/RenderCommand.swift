@@ -42,7 +42,7 @@ struct RenderReport: ParsableCommand {
                 let selection = try cell.map { CellSelection.rerun(try plan.cell(matching: $0), downstream: downstream) } ?? .all
                 let run = try runNotebook(plan, selection, runner: runner, threads: threads, data: data, output: output)
                 failed = failed || run.failed
-                let notebook = ReportNotebook(notebook: plan.notebook, records: run.records, slug: run.slug)
+                let notebook = ReportNotebook(notebook: plan.notebook, records: run.records, slug: run.slug, claims: run.claims)
                 try write(ReportHTML.page(notebook, footer: footer, images: images), to: pageName(run.slug))
                 rendered.append(notebook)
             }

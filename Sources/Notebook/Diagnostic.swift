@@ -61,6 +61,7 @@ enum Problem {
     case unknownDirective(String, suggestion: String)
     case unclosedReference
     case malformedReference(String)
+    case malformedClaim(String, reason: String)
     case notUTF8(byte: UInt8)
     case binaryFile
     case emptyNotebook
@@ -113,6 +114,8 @@ enum Problem {
             "inline reference is missing its closing '}}'"
         case .malformedReference(let text):
             "malformed inline reference '\(text)'"
+        case let .malformedClaim(text, reason):
+            "malformed claim '\(text)': \(reason)"
         case .notUTF8(let byte):
             "the notebook is not UTF-8 text: byte 0x\(hex(byte, width: 2, uppercase: true)) here is not valid UTF-8"
         case .binaryFile:
@@ -144,6 +147,8 @@ enum Problem {
             "move the fenced block out of the list or quote, unindented"
         case .unclosedReference, .malformedReference:
             "write {{ cell.field }}, e.g. {{ baseline.final_loss }}"
+        case .malformedClaim:
+            "write {{check cell.field < other.field}}: numbers or fields compared with <, <=, >, >=, ==, joined by 'and', optionally 'within 0.5' or 'within 5%'"
         case .notUTF8:
             "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.md > out.md)"
         case .binaryFile:

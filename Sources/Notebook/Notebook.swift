@@ -108,14 +108,28 @@ public struct Notebook: Sendable {
     public private(set) var references: [InlineReference]
     /// `@fig-name` citations in prose, in document order.
     public private(set) var citations: [FigureCitation]
+    /// `{{check …}}` claims in prose, in document order.
+    public private(set) var claims: [Claim]
 
     public init(file: String, frontMatter: FrontMatter, blocks: [NotebookBlock], references: [InlineReference],
-                citations: [FigureCitation] = []) {
+                citations: [FigureCitation] = [], claims: [Claim] = []) {
         self.file = file
         self.frontMatter = frontMatter
         self.blocks = blocks
         self.references = references
         self.citations = citations
+        self.claims = claims
+    }
+
+    /// The references and the fields claims compare, each where it is written: every
+    /// `cell.field` the prose needs from results.
+    public var allReferences: [InlineReference] {
+        references + claims.flatMap { claim in
+            claim.fields.map { f in
+                InlineReference(cell: f.cell, field: f.field, location: SourceLocation(line: claim.location.line, column: claim.location.column + f.offset),
+                                text: "\(f.cell).\(f.field)")
+            }
+        }
     }
 
     public var cells: [Cell] {
@@ -137,7 +151,7 @@ public struct Notebook: Sendable {
             reader.log.report(.tooManyCells(count: cells.count), at: cells[NotebookFile.maximumCells].location)
         }
         let notebook = Notebook(file: file, frontMatter: frontMatter, blocks: blocks, references: reader.references,
-                                citations: reader.citations)
+                                citations: reader.citations, claims: reader.claims)
         return (notebook, reader.log.sorted)
     }
 }
@@ -148,6 +162,7 @@ private struct NotebookReader {
     let directives: Set<String>
     var log: DiagnosticLog
     var references: [InlineReference] = []
+    var claims: [Claim] = []
     var citations: [FigureCitation] = []
     private var cellCount = 0
     private var directiveCounts: [String: Int] = [:]
@@ -300,6 +315,10 @@ private struct NotebookReader {
             let written = String(decoding: literal[opening..<resume], as: UTF8.self)
             // Spaces may surround the reference but not split it.
             let words = String(decoding: literal[(opening + 2)..<close], as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if words.first == Substring(Claim.keyword) {
+                scanClaim(written, at: location)
+                continue
+            }
             let parts = words.first?.split(separator: ".", omittingEmptySubsequences: false) ?? []
             guard words.count == 1, parts.count >= 2, isValidName(parts[0].utf8),
                   parts.dropFirst().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isNameByte) }) else {
@@ -313,6 +332,18 @@ private struct NotebookReader {
 }
 
 extension NotebookReader {
+    /// Reads `{{check …}}` (`written`, braces included, starting at `location`). The claim's
+    /// text is ASCII in any sensible notebook, so a byte offset in it is a column offset.
+    fileprivate mutating func scanClaim(_ written: String, at location: SourceLocation) {
+        switch Claim.parse(written, at: location) {
+        case .success(let claim):
+            claims.append(claim)
+        case .failure(let error):
+            log.report(.malformedClaim(written, reason: error.reason),
+                       at: SourceLocation(line: location.line, column: location.column + error.offset))
+        }
+    }
+
     /// Finds `@fig-name` in one run of text, placed like references: the k-th `@fig-` of the run
     /// is the k-th on its source line from where the run starts.
     fileprivate mutating func scanCitations(_ literal: [UInt8], at start: SourceLocation, startByte: Int) {

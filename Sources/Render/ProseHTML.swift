@@ -12,14 +12,30 @@ public struct ProseHTML: MarkdownVisitor {
         public init(label: String, anchor: String) { self.label = label; self.anchor = anchor }
     }
 
+    /// A checked claim as prose marks it.
+    public struct ClaimMark: Hashable, Sendable {
+        public enum Verdict: String, Sendable { case pass, fail, unchecked, skipped }
+        public var verdict: Verdict
+        /// The comparison with its values, or why it was not checked.
+        public var detail: String
+        /// The id of a failing claim's mark, which the page's list of failing claims links to.
+        public var anchor: String?
+        public init(verdict: Verdict, detail: String, anchor: String? = nil) {
+            self.verdict = verdict; self.detail = detail; self.anchor = anchor
+        }
+    }
+
     /// "cell.field" → the value shown in place of the reference.
     public var values: [String: String]
     /// The name after `@fig-` → the figure it cites.
     public var figures: [String: FigureLink]
+    /// A claim's text as written (`{{check …}}`) → its mark.
+    public var claims: [String: ClaimMark]
 
-    public init(values: [String: String], figures: [String: FigureLink] = [:]) {
+    public init(values: [String: String], figures: [String: FigureLink] = [:], claims: [String: ClaimMark] = [:]) {
         self.values = values
         self.figures = figures
+        self.claims = claims
     }
 
     /// A heading's or paragraph's inline content, without the enclosing element.
@@ -88,7 +104,9 @@ public struct ProseHTML: MarkdownVisitor {
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
             out += cite(rest[..<open.lowerBound])
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            if let value = values[name] {
+            if let claim = claims[String(rest[open.lowerBound..<close.upperBound])] {
+                out += ProseHTML.mark(claim)
+            } else if let value = values[name] {
                 out += "<span class=\"ref\">\(xmlEscape(value))</span>"
             } else {
                 out += "<span class=\"ref missing\">\(xmlEscape(String(rest[open.lowerBound..<close.upperBound])))</span>"
@@ -96,6 +114,18 @@ public struct ProseHTML: MarkdownVisitor {
             rest = rest[close.upperBound...]
         }
         return out + cite(rest)
+    }
+
+    /// A claim's mark: the claim itself is not repeated, its comparison is in the tooltip.
+    static func mark(_ claim: ClaimMark) -> String {
+        let id = claim.anchor.map { " id=\"\(xmlEscape($0))\"" } ?? ""
+        let (prefix, shown) = switch claim.verdict {
+        case .pass: ("holds: ", "✓")
+        case .fail: ("fails: ", "✗ claim fails")
+        case .unchecked: ("not checked: ", "? unchecked")
+        case .skipped: ("", "not checked")
+        }
+        return "<span class=\"claim \(claim.verdict.rawValue)\"\(id) title=\"\(xmlEscape(prefix + claim.detail))\">\(shown)</span>"
     }
 
     /// Escaped text with `@fig-name` citations linked (found as `Notebook` finds them).

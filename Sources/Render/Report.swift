@@ -9,9 +9,11 @@ public struct ReportNotebook: Sendable {
     public var records: [CellRecord]
     /// The file name without extension: the page's name and the prefix of its anchors.
     public var slug: String
+    /// Its prose's claims, checked against `records`.
+    public var claims: [ClaimOutcome]
 
-    public init(notebook: Notebook, records: [CellRecord], slug: String) {
-        self.notebook = notebook; self.records = records; self.slug = slug
+    public init(notebook: Notebook, records: [CellRecord], slug: String, claims: [ClaimOutcome] = []) {
+        self.notebook = notebook; self.records = records; self.slug = slug; self.claims = claims
     }
 
     var title: String { notebook.frontMatter.title ?? slug }
@@ -128,7 +130,8 @@ struct ReportDocument {
         }
         let topLevel = levels.min() ?? 1
         let records = Dictionary(nb.records.map { ($0.step.cell.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var prose = ProseHTML(values: referenceValues(nb), figures: figureLinks(index))
+        let claims = claimMarks(index)
+        var prose = ProseHTML(values: referenceValues(nb), figures: figureLinks(index), claims: claims)
         var counters: [Int] = []
         var out = ""
         let prefix = combined ? "\(index + 1)." : ""
@@ -141,6 +144,7 @@ struct ReportDocument {
                 + ["<a href=\"\(xmlEscape(pageName(nb.slug)))\">page of its own</a>"]
             out += "<p class=\"byline\">\(byline.joined(separator: " · "))</p>\n"
         }
+        out += failingClaimsHTML(index, marks: claims)
         for block in blocks {
             switch block {
             case .prose(let node):
@@ -173,9 +177,39 @@ struct ReportDocument {
     private func referenceValues(_ nb: ReportNotebook) -> [String: String] {
         var values: [String: String] = [:]
         for record in nb.records {
-            for (field, metric) in record.result?.metrics ?? [:] { values["\(record.step.cell.name).\(field)"] = metric.display }
+            let metrics = record.result?.metrics ?? [:]
+            for (field, metric) in metrics {
+                values["\(record.step.cell.name).\(field)"] = metric.display(spread: metrics[field + Metric.spreadSuffix])
+            }
         }
         return values
+    }
+
+    /// Each claim's mark, by its text; a claim that fails or cannot be checked gets an anchor.
+    private func claimMarks(_ index: Int) -> [String: ProseHTML.ClaimMark] {
+        var marks: [String: ProseHTML.ClaimMark] = [:]
+        for (k, claim) in notebooks[index].claims.enumerated() where marks[claim.text] == nil {
+            let verdict = ProseHTML.ClaimMark.Verdict(rawValue: claim.verdict.rawValue) ?? .unchecked
+            let anchor = verdict == .fail || verdict == .unchecked ? "claim-\(anchorPart(notebooks[index].slug))-\(k + 1)" : nil
+            marks[claim.text] = .init(verdict: verdict, detail: claim.detail, anchor: anchor)
+        }
+        return marks
+    }
+
+    /// At the top of a notebook: the claims that fail or could not be checked, each with its
+    /// place in the file and a link to its sentence — what a grader reads first.
+    private func failingClaimsHTML(_ index: Int, marks: [String: ProseHTML.ClaimMark]) -> String {
+        let nb = notebooks[index]
+        let failing = nb.claims.filter { $0.verdict == .fail || $0.verdict == .unchecked }
+        guard !failing.isEmpty else { return "" }
+        let count = failing.count == 1 ? "1 claim does" : "\(failing.count) claims do"
+        let items = failing.map { claim in
+            let place = "\(nb.notebook.file):\(claim.line):\(claim.column)"
+            let link = marks[claim.text]?.anchor.map { "<a href=\"#\(xmlEscape($0))\">\(xmlEscape(place))</a>" } ?? xmlEscape(place)
+            let what = claim.verdict == .fail ? "fails" : "cannot be checked"
+            return "<li>\(link) <code>\(xmlEscape(claim.text))</code> \(what): \(xmlEscape(claim.detail))</li>\n"
+        }.joined()
+        return "<div class=\"claims-failing\">\n<p>\(count) not hold in this run:</p>\n<ul>\n\(items)</ul>\n</div>\n"
     }
 
     /// What `@fig-name` resolves to in notebook `index`: the cell `name`, else the cell `fig-name`.

@@ -1,7 +1,7 @@
 /// The report's stylesheet, inlined in every page: a readable measure for prose, figures up to
 /// the page width, quiet cell chrome, and print rules (no breaks inside figures and tables).
 let reportStyle = """
-    :root { --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; --tint: #f6f8fa; --accent: #0b5cad; --bad: #b42318; }
+    :root { --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; --tint: #f6f8fa; --accent: #0b5cad; --bad: #b42318; --good: #1a7f37; }
     * { box-sizing: border-box; }
     html { -webkit-text-size-adjust: 100%; }
     body { margin: 0; color: var(--ink); background: #fff;
@@ -24,6 +24,12 @@ let reportStyle = """
     blockquote { margin: 1rem 0; padding: 0 1rem; color: var(--muted); border-left: 3px solid var(--rule); }
     .ref { font-variant-numeric: tabular-nums; }
     .ref.missing { color: var(--bad); background: #fdecea; padding: 0 .2em; }
+    .claim { font-size: .8em; padding: 0 .25em; border-radius: 3px; cursor: help; white-space: nowrap; }
+    .claim.pass { color: var(--good); }
+    .claim.fail, .claim.unchecked { color: var(--bad); background: #fdecea; }
+    .claim.skipped { color: var(--muted); }
+    .claims-failing { border: 1px solid var(--bad); background: #fdecea; border-radius: 6px; padding: .4rem 1rem; margin: 1rem 0; }
+    .claims-failing p { margin: .3rem 0; font-weight: 600; }
     a.xref { text-decoration: none; border-bottom: 1px dotted var(--accent); }
     nav.toc, nav.lof { border: 1px solid var(--rule); border-radius: 8px; padding: .5rem 1.25rem 1rem; margin: 1rem 0 1.5rem; font-size: .94rem; }
     nav h2 { font-size: 1.05rem; border: 0; margin: .6rem 0 .4rem; }

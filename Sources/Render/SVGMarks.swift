@@ -1,4 +1,5 @@
 import Foundation
+import ReportModel
 import Runtime
 
 /// The marks of each figure kind: what data it draws, on which domains, with which legend.
@@ -31,10 +32,25 @@ extension SVGDrawing {
             return runs.filter { !$0.isEmpty }
         }
         let points = runs.joined().joined()
-        return SVGPlan(x: .numeric(points.map(\.x)), y: .numeric(points.map(\.y)), legend: seriesLegend,
+        // Mean ± sd over repeated seeds: a band, where both of its edges can be drawn.
+        let bands = figure.series.map { s -> [(x: Double, low: Double, high: Double)] in
+            guard let spread = s.spread else { return [] }
+            return zip(zip(s.x, s.y), spread).compactMap { p, sd in
+                let (x, y) = p
+                return x.isFinite && sd.isFinite && drawable(y - sd) && drawable(y + sd) ? (x, y - sd, y + sd) : nil
+            }
+        }
+        let edges = bands.joined().flatMap { [$0.low, $0.high] }
+        return SVGPlan(x: .numeric(points.map(\.x)), y: .numeric(points.map(\.y) + edges), legend: seriesLegend,
                        dashed: Set(figure.series.indices.filter { figure.series[$0].dashed == true }), isEmpty: points.isEmpty) { xAxis, yAxis in
             let c = SVGText.coordinate
-            var svg = "<g fill=\"none\" stroke-width=\"1.8\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
+            var svg = ""
+            for (i, band) in bands.enumerated() where band.count > 1 {
+                let upper = band.map { "\(c(xAxis.pixel($0.x))) \(c(yAxis.pixel($0.high)))" }
+                let lower = band.reversed().map { "\(c(xAxis.pixel($0.x))) \(c(yAxis.pixel($0.low)))" }
+                svg += "<path d=\"M\((upper + lower).joined(separator: "L"))Z\" fill=\"\(SVGPalette.series(figure.series[i].color ?? i))\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
+            }
+            svg += "<g fill=\"none\" stroke-width=\"1.8\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
             for (i, seriesRuns) in runs.enumerated() where !seriesRuns.isEmpty {
                 let color = SVGPalette.series(figure.series[i].color ?? i)
                 let dash = figure.series[i].dashed == true ? " stroke-dasharray=\"6 4\"" : ""
@@ -142,25 +158,41 @@ extension SVGDrawing {
             return x.map { $0.isFinite ? SVGText.valueText($0) : String(i) } ?? String(i)
         }
         let values = figure.series.flatMap(\.y).filter(drawable)
-        return SVGPlan(x: count > 0 ? .bands(names) : .numeric([]), y: .numeric(withZero(values)),
+        // Error bars over repeated seeds: mean ± sd, where both ends can be drawn.
+        func errorBar(_ s: Figure.Series, _ i: Int) -> (low: Double, high: Double)? {
+            guard let sd = s.spread, i < sd.count, sd[i].isFinite, sd[i] > 0,
+                  drawable(s.y[i] - sd[i]), drawable(s.y[i] + sd[i]) else { return nil }
+            return (s.y[i] - sd[i], s.y[i] + sd[i])
+        }
+        let ends = figure.series.flatMap { s in s.y.indices.compactMap { errorBar(s, $0) }.flatMap { [$0.low, $0.high] } }
+        return SVGPlan(x: count > 0 ? .bands(names) : .numeric([]), y: .numeric(withZero(values + ends)),
                        legend: seriesLegend, swatch: .block(opacity: 1), isEmpty: values.isEmpty) { xAxis, yAxis in
             let c = SVGText.coordinate
             let base = figure.logY ? yAxis.start : yAxis.pixel(0)
             let barWidth = xAxis.bandWidth * 0.72 / Double(max(1, figure.series.count))
-            var bars = "", labels = ""
+            var bars = "", labels = "", whiskers = ""
             for (s, series) in figure.series.enumerated() {
                 bars += "<g fill=\"\(SVGPalette.series(s))\">"
                 for (i, v) in series.y.enumerated() where drawable(v) {
                     let x = xAxis.pixel(Double(i)) - xAxis.bandWidth * 0.36 + Double(s) * barWidth
                     let y = yAxis.pixel(v)
                     bars += "<rect x=\"\(c(x))\" y=\"\(c(min(y, base)))\" width=\"\(c(barWidth))\" height=\"\(c(abs(base - y)))\"/>"
+                    let bar = errorBar(series, i)
+                    if let bar {
+                        let mid = x + barWidth / 2, cap = min(6, barWidth / 4)
+                        let (top, bottom) = (yAxis.pixel(bar.high), yAxis.pixel(bar.low))
+                        whiskers += "M\(c(mid)) \(c(top))V\(c(bottom))M\(c(mid - cap)) \(c(top))h\(c(2 * cap))M\(c(mid - cap)) \(c(bottom))h\(c(2 * cap))"
+                    }
                     let label = SVGText.valueText(v)
                     if SVGText.textWidth(label, fontSize: 10) <= barWidth + 8 {
-                        labels += "<text x=\"\(c(x + barWidth / 2))\" y=\"\(c(y <= base || figure.logY ? y - 4 : y + 12))\">\(label)</text>"
+                        // Above the error bar, if there is one, so it stays readable.
+                        let top = min(y, bar.map { yAxis.pixel($0.high) } ?? y)
+                        labels += "<text x=\"\(c(x + barWidth / 2))\" y=\"\(c(y <= base || figure.logY ? top - 4 : y + 12))\">\(label)</text>"
                     }
                 }
                 bars += "</g>\n"
             }
+            if !whiskers.isEmpty { bars += "<path d=\"\(whiskers)\" fill=\"none\" stroke=\"\(SVGPalette.text)\" stroke-width=\"1.2\"/>\n" }
             return bars + (labels.isEmpty ? "" : "<g fill=\"\(SVGPalette.text)\" font-size=\"10\" text-anchor=\"middle\">\(labels)</g>\n")
         }
     }

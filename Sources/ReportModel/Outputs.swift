@@ -30,10 +30,26 @@ public enum Metric: Codable, Hashable, Sendable {
         case .number(let x):
             if x.isNaN { return "n/a" }
             if x == x.rounded(), abs(x) < 1e15 { return grouped(Int(x)) }
-            // Digits before the point, or minus the zeros after it: 0.04558 has −1.
-            let magnitude = Int(floor(log10(abs(x)))) + 1
-            return formatFixed(x, max(0, 4 - magnitude))
+            return formatFixed(x, Metric.decimals(x))
         }
+    }
+
+    /// Digits after the point for 4 significant digits (the magnitude is the digits before the
+    /// point, or minus the zeros after it: 0.04558 has −1).
+    static func decimals(_ x: Double) -> Int {
+        guard x != 0, x.isFinite else { return 0 }
+        return max(0, 4 - (Int(floor(log10(abs(x)))) + 1))
+    }
+
+    /// The fields a repeated cell (`seeds: N`) adds beside each numeric field `f`: `f_sd`, `f_n`.
+    public static let spreadSuffix = "_sd", countSuffix = "_n"
+
+    /// A mean with its spread (repeated seeds) as prose shows it: "152.3 ± 1.2", the spread to
+    /// the mean's decimals; without a spread, `display`.
+    public func display(spread: Metric?) -> String {
+        guard case .number(let mean) = self, case .number(let sd)? = spread, mean.isFinite, sd.isFinite else { return display }
+        let digits = mean == mean.rounded() ? 0 : Metric.decimals(mean)
+        return "\(display) ± \(formatFixed(sd, min(digits, max(0, Metric.decimals(sd) - 2))))"
     }
 }
 
@@ -95,8 +111,13 @@ public struct Figure: Codable, Hashable, Sendable {
         /// series `color` (default: its own position).
         public var dashed: Bool?
         public var color: Int?
-        public init(name: String, x: [Double], y: [Double], groups: [Int]? = nil, dashed: Bool? = nil, color: Int? = nil) {
+        /// Line and bar charts over repeated seeds: `y` is the mean and this the standard
+        /// deviation per point, drawn as a band around the line or as error bars.
+        public var spread: [Double]?
+        public init(name: String, x: [Double], y: [Double], groups: [Int]? = nil, dashed: Bool? = nil, color: Int? = nil,
+                    spread: [Double]? = nil) {
             self.name = name; self.x = x; self.y = y; self.groups = groups; self.dashed = dashed; self.color = color
+            self.spread = spread
         }
     }
     public var kind: Kind

@@ -19,11 +19,19 @@ public protocol Directive: Sendable {
     /// What besides its options, seed and inputs decides the result (the files a dataset reads),
     /// as lines of the cache key.
     func keyParts(_ options: Options) -> [String]
+    /// How many times the cell runs, each with its own seed (`train`'s `seeds`); the cells
+    /// computed from it run as often, each replica from the same replica of its inputs.
+    func replicas(_ options: Options) -> Int
+    /// A cell that reads all replicas of its inputs at once (a plot's mean and spread) instead of
+    /// running once per replica.
+    var combinesReplicas: Bool { get }
     func execute(_ options: Options, in context: ExecutionContext) throws -> CellResult
 }
 
 extension Directive {
     public func keyParts(_ options: Options) -> [String] { [] }
+    public func replicas(_ options: Options) -> Int { 1 }
+    public var combinesReplicas: Bool { false }
 
     /// Every option a cell of this directive accepts: its own, then the presentation options.
     public var options: [OptionSpec] { Options.specs + Presentation.specs }
@@ -39,6 +47,8 @@ extension Directive {
     func check(_ options: any DirectiveOptions) -> [(String, String)] { typed(options).check() }
 
     func keyParts(erased options: any DirectiveOptions) -> [String] { keyParts(typed(options)) }
+
+    func replicas(erased options: any DirectiveOptions) -> Int { replicas(typed(options)) }
 
     func execute(erased options: any DirectiveOptions, in context: ExecutionContext) throws -> CellResult {
         try execute(typed(options), in: context)

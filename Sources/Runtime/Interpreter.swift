@@ -13,10 +13,13 @@ public struct RunSettings: Sendable {
     public var force: Set<String>
     /// When set, only these cells are run; the cells they need come from the cache (computed if missing).
     public var only: Set<String>?
+    /// Compute nothing: cells come from the cache or are not run (`check --claims`).
+    public var cachedOnly: Bool
 
     public init(profile: Profile = .quick, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                dataDirectory: String? = nil, force: Set<String> = [], only: Set<String>? = nil) {
+                dataDirectory: String? = nil, force: Set<String> = [], only: Set<String>? = nil, cachedOnly: Bool = false) {
         self.profile = profile; self.threads = threads; self.dataDirectory = dataDirectory; self.force = force; self.only = only
+        self.cachedOnly = cachedOnly
     }
 }
 
@@ -55,6 +58,8 @@ public final class Interpreter {
     public let cancellation: Cancellation
 
     private var records: [String: CellRecord] = [:]
+    /// The results of each replica of a repeated cell (`records` holds their combination).
+    private var replicaResults: [String: [CellResult]] = [:]
     private var loadedImages: [String: ImageSet] = [:]
     private let notebookDirectory: URL
 
@@ -77,7 +82,10 @@ public final class Interpreter {
         for r in finished where r.status == .fresh || r.status == .cached {
             index[r.step.cell.name] = .init(key: r.step.key!, seconds: r.result?.seconds ?? r.seconds, finished: Date())
         }
-        do { try store.updateIndex(notebook: plan.notebook.file, index) } catch { events(.warning("\(error)")) }
+        // A cache-only pass (`check --claims`) reads and leaves the cache as it is.
+        if !settings.cachedOnly {
+            do { try store.updateIndex(notebook: plan.notebook.file, index) } catch { events(.warning("\(error)")) }
+        }
         return finished
     }
 
@@ -90,8 +98,9 @@ public final class Interpreter {
         return record
     }
 
-    func event(_ step: Plan.Step) -> CellEvent {
-        CellEvent(notebook: plan.notebook.file, cell: step.cell.name, directive: step.cell.directive)
+    func event(_ step: Plan.Step, replica: Int = 0) -> CellEvent {
+        CellEvent(notebook: plan.notebook.file, cell: step.cell.name, directive: step.cell.directive,
+                  replica: step.replicas > 1 ? replica + 1 : nil, replicas: step.replicas > 1 ? step.replicas : nil)
     }
 
     private func produce(_ step: Plan.Step) -> CellRecord {
@@ -106,7 +115,6 @@ public final class Interpreter {
     }
 
     private func compute(_ step: Plan.Step) -> CellRecord {
-        let name = step.cell.name
         guard step.problems.isEmpty, let directive = step.directive, let options = step.typed else {
             return CellRecord(step: step, status: .failed, result: nil,
                               reason: step.problems.map(\.description).joined(separator: "\n"), seconds: 0)
@@ -118,12 +126,35 @@ public final class Interpreter {
                                   reason: "skipped because '\(input)' \(r.status == .failed ? "failed" : "was skipped")", seconds: 0)
             }
         }
-        guard let key = step.key else { preconditionFailure("a valid cell with valid inputs has a key") }
+        guard step.key != nil, step.replicaKeys.count == step.replicas else { preconditionFailure("a valid cell with valid inputs has a key") }
+        if step.replicas == 1 { return computeReplica(step, 0, directive: directive, options: options) }
+        // Repeated seeds: every replica, then their combination (cheap, so never cached itself).
+        var results: [CellResult] = [], seconds = 0.0, anyFresh = false
+        for r in 0..<step.replicas {
+            let record = computeReplica(step, r, directive: directive, options: options)
+            seconds += record.seconds
+            guard let result = record.result, record.status == .cached || record.status == .fresh else {
+                var failed = record
+                failed.reason = record.reason.map { "seed \(r + 1) of \(step.replicas): \($0)" }
+                return failed
+            }
+            anyFresh = anyFresh || record.status == .fresh
+            results.append(result)
+        }
+        replicaResults[step.cell.name] = results
+        return CellRecord(step: step, status: anyFresh ? .fresh : .cached,
+                          result: Replicas.combine(results, seeds: step.replicaSeeds), reason: nil, seconds: seconds)
+    }
+
+    /// One replica of a cell (the cell itself when it is not repeated), from the cache or computed.
+    private func computeReplica(_ step: Plan.Step, _ replica: Int, directive: any Directive, options: any DirectiveOptions) -> CellRecord {
+        let name = step.cell.name, key = step.replicaKeys[replica]
         let clock = ContinuousClock(), start = clock.now
         let forced = settings.force.contains(name)
         if !forced, let cached = load(key, name: name) {
             return CellRecord(step: step, status: .cached, result: cached, reason: nil, seconds: seconds(since: start, clock))
         }
+        if settings.cachedOnly { return CellRecord(step: step, status: .notRun, result: nil, reason: "not cached", seconds: 0) }
         // One process computes a key at a time; another waiting on the lock then finds it cached.
         return store.withLock(key) {
             if !forced, let cached = load(key, name: name) {
@@ -132,18 +163,20 @@ public final class Interpreter {
             if cancellation.isCancelled {
                 return CellRecord(step: step, status: .notRun, result: nil, reason: "cancelled", seconds: 0)
             }
-            events(.started(event(step), index: step.cell.index, count: plan.steps.count))
+            let cell = event(step, replica: replica)
+            events(.started(cell, index: step.cell.index, count: plan.steps.count))
             do {
-                let context = ExecutionContext(interpreter: self, step: step, key: key)
+                let context = ExecutionContext(interpreter: self, step: step, key: key, replica: replica)
                 var result = try directive.execute(erased: options, in: context)
                 result.seconds = seconds(since: start, clock)
                 try store.save(key, try ResultCodec.encode(result))
+                if step.replicas > 1 { events(.finished(cell, seconds: result.seconds)) }
                 return CellRecord(step: step, status: .fresh, result: result, reason: nil, seconds: result.seconds)
             } catch is CancellationError {
                 return CellRecord(step: step, status: .notRun, result: nil, reason: "cancelled", seconds: seconds(since: start, clock))
             } catch {
                 let reason = "\(error)"
-                events(.failed(event(step), location: step.cell.location, reason: reason))
+                events(.failed(cell, location: step.cell.location, reason: reason))
                 return CellRecord(step: step, status: .failed, result: nil, reason: reason, seconds: seconds(since: start, clock))
             }
         }
@@ -172,6 +205,19 @@ public final class Interpreter {
 
     func result(of name: String) -> CellResult? { obtain(name).result }
 
+    /// Replica `replica` of a cell's result: its own replica if it is repeated, else its one result.
+    func result(of name: String, replica: Int) -> CellResult? {
+        let record = obtain(name)
+        guard let replicas = replicaResults[name] else { return record.result }
+        return replicas[replica]
+    }
+
+    /// Every replica of a cell's result (one, if it is not repeated).
+    func replicas(of name: String) -> [CellResult] {
+        let record = obtain(name)
+        return replicaResults[name] ?? record.result.map { [$0] } ?? []
+    }
+
     /// Images loaded once per run, under the name of the cell that describes them.
     func images(of name: String, recipe: DatasetRecipe) throws -> ImageSet {
         if let set = loadedImages[name] { return set }
@@ -194,13 +240,19 @@ public struct ExecutionContext {
     let interpreter: Interpreter
     public let step: Plan.Step
     public let key: String
+    /// Which replica of a repeated cell this is (0 for a cell run once).
+    public let replica: Int
 
-    public var seed: UInt64 { step.seed }
+    public var seed: UInt64 { step.replicaSeeds[replica] }
     public var threads: Int { interpreter.settings.threads }
     public var cellName: String { step.cell.name }
 
     /// The value of an earlier cell (the plan has checked it is above and of the right kind).
-    public func value(of cell: CellName) -> CellValue? { interpreter.result(of: cell.name)?.value }
+    /// A repeated input gives its replica of the same index; a combining cell (a plot) gets the first.
+    public func value(of cell: CellName) -> CellValue? { interpreter.result(of: cell.name, replica: replica)?.value }
+
+    /// Every replica's value of an earlier cell, for cells that combine them (a plot's mean and spread).
+    public func replicaValues(of cell: CellName) -> [CellValue] { interpreter.replicas(of: cell.name).map(\.value) }
 
     /// The images of a dataset cell, loaded once per run.
     public func dataset(_ cell: CellName) throws -> ImageSet {
@@ -224,15 +276,25 @@ public struct ExecutionContext {
     }
 
     /// A metric of an earlier cell (`cell.field`), if it has one.
-    public func metric(_ ref: MetricName) -> Metric? { interpreter.result(of: ref.cell)?.metrics[ref.field] }
+    public func metric(_ ref: MetricName) -> Metric? {
+        let combined = step.directive?.combinesReplicas == true
+        return (combined ? interpreter.result(of: ref.cell) : interpreter.result(of: ref.cell, replica: replica))?.metrics[ref.field]
+    }
+
+    /// A metric's spread over repeated seeds (`field_sd`), for cells that combine replicas.
+    public func metricSpread(_ ref: MetricName) -> Double? {
+        guard step.directive?.combinesReplicas == true,
+              case .number(let sd)? = interpreter.result(of: ref.cell)?.metrics[ref.field + Metric.spreadSuffix] else { return nil }
+        return sd
+    }
 
     /// Something worth saying about the cell (a resumed training).
-    public func note(_ text: String) { interpreter.events(.note(interpreter.event(step), text)) }
+    public func note(_ text: String) { interpreter.events(.note(interpreter.event(step, replica: replica), text)) }
     public func warning(_ text: String) { interpreter.events(.warning(text)) }
 
     /// Reports training progress; throws `CancellationError` once the run is cancelled.
     public func training(_ event: TrainingEvent, of epochs: Int) throws {
-        let cell = interpreter.event(step)
+        let cell = interpreter.event(step, replica: replica)
         switch event {
         case let .step(epoch, _, step, steps, loss, rate, eta, parts):
             interpreter.events(.trainingStep(cell, epoch: epoch, epochs: epochs, step: step, steps: steps,

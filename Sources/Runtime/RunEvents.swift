@@ -27,6 +27,16 @@ public struct CellEvent: Sendable, Hashable {
     public var notebook: String
     public var cell: String
     public var directive: String
+    /// Of a repeated cell (`seeds`): which of how many replicas, from 1.
+    public var replica: Int?
+    public var replicas: Int?
+
+    public init(notebook: String, cell: String, directive: String, replica: Int? = nil, replicas: Int? = nil) {
+        self.notebook = notebook; self.cell = cell; self.directive = directive; self.replica = replica; self.replicas = replicas
+    }
+
+    /// The cell's name, with the replica of a repeated cell: "ae (seed 2 of 3)".
+    public var label: String { replica.map { "\(cell) (seed \($0) of \(replicas ?? $0))" } ?? cell }
 }
 
 /// A flag a front end sets to stop a run: checked between cells and at every training step.

@@ -41,8 +41,11 @@ public struct RunSummary: Codable, Sendable {
     public var threads: Int
     public var cells: [CellEntry]
     public var references: [Reference]
+    /// Every `{{check …}}` claim with its verdict.
+    public var claims: [ClaimOutcome]
 
-    public init(plan: Plan, records: [CellRecord], settings: RunSettings) {
+    public init(plan: Plan, records: [CellRecord], settings: RunSettings, claims: [ClaimOutcome] = []) {
+        self.claims = claims
         notebook = plan.notebook.file
         title = plan.notebook.frontMatter.title
         profile = settings.profile
@@ -57,7 +60,7 @@ public struct RunSummary: Codable, Sendable {
         let byName = Dictionary(uniqueKeysWithValues: records.map { ($0.step.cell.name, $0) })
         references = plan.notebook.references.map { ref in
             Reference(text: ref.text, line: ref.location.line, column: ref.location.column,
-                      value: byName[ref.cell]?.result?.metrics[ref.field]?.display)
+                      value: byName[ref.cell]?.result.flatMap { r in r.metrics[ref.field].map { $0.display(spread: r.metrics[ref.field + Metric.spreadSuffix]) } })
         }
     }
 

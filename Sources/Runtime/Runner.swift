@@ -38,7 +38,7 @@ public struct Runner: Sendable {
         return plan.steps.map { step in
             let last = index[step.cell.name]
             let status: CellStatus
-            if let key = step.key, store.contains(key) { status = .cached }
+            if step.key != nil, step.replicaKeys.allSatisfy(store.contains) { status = .cached }
             else if step.key == nil { status = .invalid }
             else if last != nil { status = .stale }
             else { status = .neverRun }
@@ -62,9 +62,11 @@ public struct Runner: Sendable {
         }
         let records = Interpreter(plan: plan, settings: settings, store: store, cancellation: cancellation, events: events).run()
         let referenceErrors = referenceProblems(plan: plan, records: records)
-        let run = NotebookRun(plan: plan, settings: settings, records: records, referenceProblems: referenceErrors)
+        let byName = Dictionary(uniqueKeysWithValues: records.map { ($0.step.cell.name, $0) })
+        let claims = checkClaims(plan) { byName[$0]?.result }
+        let run = NotebookRun(plan: plan, settings: settings, records: records, referenceProblems: referenceErrors, claims: claims)
         if let summaryDirectory {
-            try AtomicFile.write(try RunSummary(plan: plan, records: records, settings: settings).encoded(),
+            try AtomicFile.write(try RunSummary(plan: plan, records: records, settings: settings, claims: claims).encoded(),
                                  to: summaryDirectory.appendingPathComponent(run.slug + ".json"))
         }
         return run
@@ -77,10 +79,23 @@ public struct NotebookRun: Sendable {
     public let settings: RunSettings
     public let records: [CellRecord]
     public let referenceProblems: [Diagnostic]
+    /// The prose's `{{check …}}` claims, in document order.
+    public let claims: [ClaimOutcome]
 
-    /// Invalid cells, failed or skipped cells, or prose citing results that do not exist.
+    public init(plan: Plan, settings: RunSettings, records: [CellRecord], referenceProblems: [Diagnostic], claims: [ClaimOutcome] = []) {
+        self.plan = plan; self.settings = settings; self.records = records; self.referenceProblems = referenceProblems; self.claims = claims
+    }
+
+    /// Claims that fail, or that could not be checked (a cell without a result).
+    public var claimProblems: [Diagnostic] {
+        claims.filter { $0.verdict == .fail || $0.verdict == .unchecked }
+            .map { $0.diagnostic(file: plan.notebook.file) }
+    }
+
+    /// Invalid cells, failed or skipped cells, prose citing results that do not exist, or claims that do not hold.
     public var failed: Bool {
-        plan.hasErrors || !referenceProblems.isEmpty || records.contains { $0.status == .failed || $0.status == .skipped }
+        plan.hasErrors || !referenceProblems.isEmpty || !claimProblems.isEmpty
+            || records.contains { $0.status == .failed || $0.status == .skipped }
     }
 
     /// The name its pages and summaries are written under.

@@ -273,3 +273,29 @@ func fragment(_ html: String, from start: String, to end: String) -> String? {
 @Test func durationsReadNaturally() {
     #expect([0.04, 9.994, 12.34, 60, 3599, 3660, -1].map(formatDuration) == ["0.04 s", "9.99 s", "12.3 s", "1 min 0 s", "59 min 59 s", "1 h 01 min", "–"])
 }
+
+/// Claims render as marks after their sentence (the comparison in the tooltip); the ones that
+/// fail are listed at the top with their place and a link; a repeated field reads mean ± sd.
+@Test func claimsAreMarkedAndFailuresListedFirst() {
+    let source = "# Claims\n\n```dataset ae\n```\n\nIt ends at {{ae.loss}} {{check ae.loss < 200}}, not {{check ae.loss < 100}}.\n"
+    var (nb, plan) = report(source) { _ in
+        (.fresh, CellResult(value: .figure, metrics: ["loss": .number(152.34), "loss_sd": .number(1.234), "loss_n": .number(3)]), nil)
+    }
+    nb.claims = checkClaims(plan) { _ in nb.records[0].result }
+    let page = ReportHTML.page(nb, footer: footer)
+    #expect(fragment(page, from: "<div class=\"claims-failing\">", to: "</div>") == """
+        <div class="claims-failing">
+        <p>1 claim does not hold in this run:</p>
+        <ul>
+        <li><a href="#claim-nb-2">nb.md:6:53</a> <code>{{check ae.loss &lt; 100}}</code> fails: ae.loss = 152.3 ± 1.2 &lt; 100 is false</li>
+        </ul>
+        </div>
+        """)
+    #expect(fragment(page, from: "<p>It ends", to: "</p>") == """
+        <p>It ends at <span class="ref">152.3 ± 1.2</span> <span class="claim pass" title="holds: ae.loss = 152.3 ± 1.2 &lt; 200">✓</span>, \
+        not <span class="claim fail" id="claim-nb-2" title="fails: ae.loss = 152.3 ± 1.2 &lt; 100 is false">✗ claim fails</span>.</p>
+        """)
+    // A page whose claims all hold has no list.
+    nb.claims = nb.claims.filter { $0.verdict == .pass }
+    #expect(!ReportHTML.page(nb, footer: footer).contains("<div class=\"claims-failing\">"))
+}

@@ -353,3 +353,28 @@ private func writeSample(_ svg: String, _ name: String) {
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     try? svg.write(to: dir.appendingPathComponent(name + ".svg"), atomically: true, encoding: .utf8)
 }
+
+/// Repeated seeds: a line's spread is a translucent band under it, a bar's an error bar, and
+/// both widen the y axis to hold them.
+@Test func spreadsDrawBandsAndErrorBars() {
+    let line = Figure(kind: .line, title: "", xLabel: "epoch", yLabel: "loss",
+                      series: [.init(name: "ae", x: [1, 2, 3], y: [3, 2, 1], spread: [0.5, 0.25, 0])])
+    let svg = SVGChart.render(line, idPrefix: "s1")
+    let band = svg.components(separatedBy: "\n").filter { $0.contains("fill-opacity=\"0.18\"") }
+    #expect(band.count == 1 && band[0].hasPrefix("<path d=\"M") && band[0].hasSuffix("Z\" fill=\"#0072B2\" fill-opacity=\"0.18\" stroke=\"none\"/>"))
+    // Six corners: three upper edges out, three lower edges back.
+    #expect(band[0].components(separatedBy: "L").count == 6)
+    // The band is drawn first, under its line; 3.5 (the top edge) is on the axis.
+    #expect(svg.range(of: "fill-opacity")!.lowerBound < svg.range(of: "stroke-width=\"1.8\"")!.lowerBound)
+    #expect(SVGChart.render(Figure(kind: .line, title: "", xLabel: "epoch", yLabel: "loss",
+                                   series: [.init(name: "ae", x: [1, 2, 3], y: [3, 2, 1])]), idPrefix: "s1") != svg)
+    let bars = Figure(kind: .bar, title: "", xLabel: "", yLabel: "",
+                      series: [.init(name: "values", x: [0, 1], y: [10, 20], spread: [2, 0])], groupNames: ["a", "b"])
+    let barSVG = SVGChart.render(bars, idPrefix: "s2")
+    let whiskers = barSVG.components(separatedBy: "\n").filter { $0.contains("stroke-width=\"1.2\"") }
+    // One error bar (b has no spread): the vertical stroke and its two caps.
+    #expect(whiskers.count == 1 && whiskers[0].components(separatedBy: "M").count == 4)
+    #expect(!SVGChart.render(Figure(kind: .bar, title: "", xLabel: "", yLabel: "",
+                                    series: [.init(name: "values", x: [0, 1], y: [10, 20])], groupNames: ["a", "b"]),
+                             idPrefix: "s2").contains("stroke-width=\"1.2\""))
+}

@@ -9,6 +9,7 @@ struct PlotDirective: Directive {
     let name = "plot"
     let summary = "Plot earlier results: loss curves, latent scatter, histograms, bars."
     let resultKind = ResultKind.figure
+    let combinesReplicas = true
     let example = "```plot latent-space\nkind: scatter\nsources: [z]\ntitle: Test digits in the latent plane\n```\n\n```plot bars\nkind: bar\nvalues: [ae.final_loss]\nlabels: [baseline]\n```"
 
     enum Kind: String, OptionChoice { case loss, time, scatter, histogram, bar }
@@ -71,17 +72,32 @@ struct PlotDirective: Directive {
         case .loss, .time:
             var series: [Figure.Series] = []
             for (i, cell) in sources.enumerated() {
-                guard case .model(let m) = context.value(of: cell) else { throw PlotError.wrongSource(cell.name, "a model") }
-                let h = m.checkpoint.state.history, x = h.map { Double($0.epoch) }, name = label(i, cell.name)
-                let main = series.count
-                series.append(.init(name: name, x: x, y: h.map { o.kind == .loss ? $0.loss : $0.seconds }))
-                // Held-out loss: dashed, in its training curve's color.
-                if o.kind == .loss, case let validation = h.compactMap(\.validationLoss), validation.count == h.count {
-                    series.append(.init(name: "\(name) (validation)", x: x, y: validation, dashed: true, color: main))
+                let histories = try context.replicaValues(of: cell).map { value in
+                    guard case .model(let m) = value else { throw PlotError.wrongSource(cell.name, "a model") }
+                    return m.checkpoint.state.history
                 }
-                if o.parts == true, case let parts = h.compactMap(\.parts), parts.count == h.count {
-                    series += [.init(name: "\(name) reconstruction", x: x, y: parts.map(\.reconstruction)),
-                               .init(name: "\(name) KL", x: x, y: parts.map(\.kl))]
+                guard let h = histories.first else { throw PlotError.wrongSource(cell.name, "a model") }
+                let x = h.map { Double($0.epoch) }
+                let name = label(i, cell.name) + (histories.count > 1 ? " (mean of \(histories.count) seeds)" : "")
+                // Per epoch over the seeds: the mean, and the spread drawn as a band (nil for one seed).
+                func curve(_ value: (EpochRecord) -> Double?) -> (mean: [Double], spread: [Double]?)? {
+                    let columns = histories.map { $0.compactMap(value) }
+                    guard columns.allSatisfy({ $0.count == h.count }) else { return nil }
+                    let stats = h.indices.map { e in Replicas.meanAndSpread(columns.map { $0[e] }) }
+                    return (stats.map(\.mean), histories.count > 1 ? stats.map(\.sd) : nil)
+                }
+                let main = series.count
+                if let c = curve({ o.kind == .loss ? $0.loss : $0.seconds }) {
+                    series.append(.init(name: name, x: x, y: c.mean, spread: c.spread))
+                }
+                // Held-out loss: dashed, in its training curve's color.
+                if o.kind == .loss, h.allSatisfy({ $0.validationLoss != nil }), let c = curve(\.validationLoss) {
+                    series.append(.init(name: "\(label(i, cell.name)) (validation)", x: x, y: c.mean, dashed: true, color: main, spread: c.spread))
+                }
+                if o.parts == true, h.allSatisfy({ $0.parts != nil }),
+                   let r = curve({ $0.parts?.reconstruction }), let k = curve({ $0.parts?.kl }) {
+                    series += [.init(name: "\(label(i, cell.name)) reconstruction", x: x, y: r.mean, spread: r.spread),
+                               .init(name: "\(label(i, cell.name)) KL", x: x, y: k.mean, spread: k.spread)]
                 }
             }
             figures = [Figure(kind: .line, title: "", xLabel: o.xlabel ?? "epoch",
@@ -132,16 +148,25 @@ struct PlotDirective: Directive {
             figures = [Figure(kind: .histogram, title: "", xLabel: o.xlabel ?? "per-image error", yLabel: o.ylabel ?? "images",
                               series: try histogramSeries(all, range: range, bins: o.bins ?? 50), logY: logY)]
         case .bar:
-            var values: [Double] = [], names: [String] = []
+            var values: [Double] = [], spreads: [Double] = [], names: [String] = []
             for (i, ref) in (o.values ?? []).enumerated() {
                 guard case .number(let x)? = context.metric(ref) else { throw PlotError.noMetric(ref.cell, ref.field) }
                 values.append(x); names.append(label(i, "\(ref.cell).\(ref.field)"))
+                spreads.append(context.metricSpread(ref) ?? 0)
             }
+            // Repeated cells: the bar is the mean, the error bar ± one standard deviation.
+            let spread = spreads.contains { $0 > 0 } ? spreads : nil
             figures = [Figure(kind: .bar, title: "", xLabel: o.xlabel ?? "", yLabel: o.ylabel ?? "",
-                              series: [.init(name: "values", x: Array(0..<values.count).map(Double.init), y: values)], groupNames: names,
-                              logY: logY)]
+                              series: [.init(name: "values", x: Array(0..<values.count).map(Double.init), y: values, spread: spread)],
+                              groupNames: names, logY: logY)]
         }
-        return CellResult(value: .figure, outputs: figures.map { .figure($0) })
+        var outputs = figures.map { Output.figure($0) }
+        // Points and errors of a repeated cell are one replica's; say which.
+        if o.kind == .scatter || o.kind == .histogram {
+            let repeated = sources.filter { context.replicaValues(of: $0).count > 1 }.map { "'\($0.name)'" }
+            if !repeated.isEmpty { outputs.append(.text("From the first seed of \(repeated.joined(separator: ", ")).")) }
+        }
+        return CellResult(value: .figure, outputs: outputs)
     }
 }
 

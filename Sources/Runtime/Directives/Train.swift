@@ -25,6 +25,7 @@ struct TrainDirective: Directive {
         var variational: Bool?
         var beta: Double?
         var validation: CellName?
+        var seeds = 1
 
         static let fields: [OptionField<Options>] = [
             OptionField("data", \.data, .cell([.dataset]), required: true, help: "The dataset cell to train on."),
@@ -41,6 +42,8 @@ struct TrainDirective: Directive {
             OptionField("beta", \.beta, .number(0...1000), help: "A VAE's KL weight β (default 1)."),
             OptionField("validation", \.validation, .cell([.dataset]),
                         help: "A dataset cell of held-out images: their loss after every epoch (no gradient), as Keras's validation_data."),
+            OptionField("seeds", \.seeds, .int(1...Plan.maximumReplicas),
+                        help: "Train this many replicas, each with its own seed (the first is the cell's): every field of this cell and of the cells computed from it is then their mean, with f_sd and f_n beside it; tables and images show the first replica."),
         ]
 
         func check() -> [(String, String)] {
@@ -66,6 +69,8 @@ struct TrainDirective: Directive {
             return spec
         }
     }
+
+    func replicas(_ o: Options) -> Int { o.seeds }
 
     func execute(_ o: Options, in context: ExecutionContext) throws -> CellResult {
         let data = try context.dataset(o.data)
