@@ -357,6 +357,6 @@ struct Execution {
         #expect(summary.references[0].value == records.first { $0.step.cell.name == "ae" }!.result!.metrics["final_loss"]!.display)
         #expect(summary.references[2].value == nil)
         #expect(referenceProblems(plan: plan, records: records).map(\.description)
-                == ["nb.md:7:51: error: cell 'ae' has no result 'final_los' (did you mean 'final_loss'?)\n  hint: it has: epochs, final_loss, first_loss, images, images_per_second, latent, loss, parameters, seconds, seconds_per_epoch"])
+                == ["nb.md:7:51: error: cell 'ae' has no result 'final_los' (did you mean 'final_loss'?)\n  hint: it has: epochs, final_loss, first_loss, images, images_per_second, last_epoch_change, latent, loss, parameters, seconds, seconds_per_epoch"])
     }
 }

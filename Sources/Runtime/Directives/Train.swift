@@ -110,6 +110,8 @@ struct TrainDirective: Directive {
                                     folded: true)))
         var metrics: [String: Metric] = [
             "final_loss": .number(last.loss), "first_loss": .number(history[0].loss),
+            // Negative while the loss still falls: whether the last epoch still helped.
+            "last_epoch_change": .number(history.count > 1 ? last.loss - history[history.count - 2].loss : 0),
             "epochs": .number(Double(history.count)), "seconds": .number(seconds),
             "seconds_per_epoch": .number(seconds / Double(history.count)),
             "images_per_second": .number(Double(images * history.count) / max(seconds, 1e-9)),
