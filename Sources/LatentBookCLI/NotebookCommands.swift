@@ -141,9 +141,11 @@ struct Check: ParsableCommand {
                 let problems = run.referenceProblems + run.claimProblems
                 problems.forEach { printError($0.description) }
                 errors += problems.count
-                let passed = run.claims.filter { $0.verdict == .pass }.count
-                printError("\(plan.notebook.file): \(passed) of \(run.claims.count) claim\(run.claims.count == 1 ? "" : "s") hold"
-                           + (run.claims.contains { $0.verdict == .skipped } ? " (\(run.claims.filter { $0.verdict == .skipped }.count) not for this profile)" : ""))
+                let count = { (v: ClaimOutcome.Verdict) in run.claims.filter { $0.verdict == v }.count }
+                let parts = ["\(count(.pass)) pass", "\(count(.fail)) fail"]
+                    + (count(.unchecked) > 0 ? ["\(count(.unchecked)) cannot be checked"] : [])
+                    + (count(.skipped) > 0 ? ["\(count(.skipped)) not for this profile"] : [])
+                printError("\(plan.notebook.file): \(run.claims.count) claim\(run.claims.count == 1 ? "" : "s"): " + parts.joined(separator: ", "))
             }
         }
         if errors > 0 {

@@ -45,9 +45,10 @@ public enum Metric: Codable, Hashable, Sendable {
     public static let spreadSuffix = "_sd", countSuffix = "_n"
 
     /// A mean with its spread (repeated seeds) as prose shows it: "152.3 ± 1.2", the spread to
-    /// the mean's decimals; without a spread, `display`.
+    /// the mean's decimals; without a spread, or one of 0 (every seed gave the same: a parameter
+    /// count), `display`.
     public func display(spread: Metric?) -> String {
-        guard case .number(let mean) = self, case .number(let sd)? = spread, mean.isFinite, sd.isFinite else { return display }
+        guard case .number(let mean) = self, case .number(let sd)? = spread, mean.isFinite, sd.isFinite, sd > 0 else { return display }
         let digits = mean == mean.rounded() ? 0 : Metric.decimals(mean)
         return "\(display) ± \(formatFixed(sd, min(digits, max(0, Metric.decimals(sd) - 2))))"
     }

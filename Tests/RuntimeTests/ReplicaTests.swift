@@ -128,7 +128,7 @@ struct ReplicaExecution {
         #expect(single["ae"]?.result?.metrics["final_loss"] == .number(finals[0]))
         // The loss plot draws the mean with its spread; the bar chart error bars.
         let curve = try #require(figures(r["curves"]).first?.series.first)
-        #expect(curve.name == "ae (mean of 3 seeds)" && curve.spread?.count == 2 && curve.y.last.map { abs($0 - mean) < 1e-9 } == true)
+        #expect(curve.name == "ae" && curve.spread?.count == 2 && curve.y.last.map { abs($0 - mean) < 1e-9 } == true)
         let bars = try #require(figures(r["bars"]).first?.series.first)
         #expect(bars.y[0] == mean && bars.spread?[0] == sd)
         // The outputs say what the fields are, and list every seed.

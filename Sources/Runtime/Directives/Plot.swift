@@ -78,7 +78,7 @@ struct PlotDirective: Directive {
                 }
                 guard let h = histories.first else { throw PlotError.wrongSource(cell.name, "a model") }
                 let x = h.map { Double($0.epoch) }
-                let name = label(i, cell.name) + (histories.count > 1 ? " (mean of \(histories.count) seeds)" : "")
+                let name = label(i, cell.name)
                 // Per epoch over the seeds: the mean, and the spread drawn as a band (nil for one seed).
                 func curve(_ value: (EpochRecord) -> Double?) -> (mean: [Double], spread: [Double]?)? {
                     let columns = histories.map { $0.compactMap(value) }
@@ -92,12 +92,12 @@ struct PlotDirective: Directive {
                 }
                 // Held-out loss: dashed, in its training curve's color.
                 if o.kind == .loss, h.allSatisfy({ $0.validationLoss != nil }), let c = curve(\.validationLoss) {
-                    series.append(.init(name: "\(label(i, cell.name)) (validation)", x: x, y: c.mean, dashed: true, color: main, spread: c.spread))
+                    series.append(.init(name: "\(name) (validation)", x: x, y: c.mean, dashed: true, color: main, spread: c.spread))
                 }
                 if o.parts == true, h.allSatisfy({ $0.parts != nil }),
                    let r = curve({ $0.parts?.reconstruction }), let k = curve({ $0.parts?.kl }) {
-                    series += [.init(name: "\(label(i, cell.name)) reconstruction", x: x, y: r.mean, spread: r.spread),
-                               .init(name: "\(label(i, cell.name)) KL", x: x, y: k.mean, spread: k.spread)]
+                    series += [.init(name: "\(name) reconstruction", x: x, y: r.mean, spread: r.spread),
+                               .init(name: "\(name) KL", x: x, y: k.mean, spread: k.spread)]
                 }
             }
             figures = [Figure(kind: .line, title: "", xLabel: o.xlabel ?? "epoch",
@@ -161,10 +161,18 @@ struct PlotDirective: Directive {
                               groupNames: names, logY: logY)]
         }
         var outputs = figures.map { Output.figure($0) }
-        // Points and errors of a repeated cell are one replica's; say which.
-        if o.kind == .scatter || o.kind == .histogram {
-            let repeated = sources.filter { context.replicaValues(of: $0).count > 1 }.map { "'\($0.name)'" }
-            if !repeated.isEmpty { outputs.append(.text("From the first seed of \(repeated.joined(separator: ", ")).")) }
+        // Say what a repeated cell contributes: curves and bars its mean and spread, points and
+        // errors its first replica.
+        let repeated = (sources.map(\.name) + (o.values ?? []).map(\.cell)).filter { name in
+            context.replicaValues(of: CellName(name)).count > 1
+        }.map { "'\($0)'" }
+        if !repeated.isEmpty {
+            var seen: Set<String> = []
+            let list = repeated.filter { seen.insert($0).inserted }.joined(separator: ", ")
+            switch o.kind {
+            case .scatter, .histogram: outputs.append(.text("From the first seed of \(list)."))
+            case .loss, .time, .bar: outputs.append(.text("Means over the seeds of \(list), ± one standard deviation (the band, or the error bars)."))
+            }
         }
         return CellResult(value: .figure, outputs: outputs)
     }
