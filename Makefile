@@ -36,9 +36,16 @@ pydeps:
 	@python3 -c 'import safetensors, numpy' 2>/dev/null || pip install -q safetensors numpy 2>/dev/null \
 	  || echo "note: Python safetensors unavailable; the interoperability test will be skipped"
 
-# Headless Chromium lets the tests open a rendered report the way a reader would
-# (Tests/BrowserCheck); the browser test is skipped (and says so) where it cannot be installed.
+# Headless Chromium, driven by Playwright for Python, lets the tests open a rendered report the
+# way a reader would and work in the live preview (Tests/BrowserCheck). Playwright comes from PyPI
+# into its own venv and uses Debian's Chromium (no browser download); the browser tests are
+# skipped (and say so) where either cannot be installed.
+BROWSER_VENV ?= .build/browser-venv
+PLAYWRIGHT   ?= playwright==1.65.2
 browserdeps:
+	@[ -f $(BROWSER_VENV)/.installed ] || { rm -rf $(BROWSER_VENV) && python3 -m venv $(BROWSER_VENV) \
+	  && $(BROWSER_VENV)/bin/pip install -q $(PLAYWRIGHT) && touch $(BROWSER_VENV)/.installed; } \
+	  || echo "note: Playwright for Python could not be installed; the browser tests will be skipped"
 	@dpkg-query -W -f='$${Status}' chromium 2>/dev/null | grep -q "install ok installed" || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian package: chromium"; \
@@ -53,9 +60,13 @@ browserdeps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
+# The preview's server tests run on their own: in one process with the others, whose trainings
+# run synchronously on Swift's concurrency pool (one thread per core), its requests would wait
+# minutes for a thread.
 test: deps pydeps browserdeps
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --skip PreviewTests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --filter PreviewTests
 
 # Runs every notebook (cached cells are reused) and writes output/<notebook>.html and .json, and
 # output/index.html with all of them. PROFILE=full gives the assignment's settings.
@@ -69,6 +80,15 @@ report-full:
 
 bench: build
 	$(BIN) bench --threads $(THREADS)
+
+# The preview's edit-to-page latency (bench/preview_latency.py): a notebook's cache warmed, then
+# PREVIEW_EDITS prose edits saved and timed until Chromium shows them. Not part of `test`.
+PREVIEW_NOTEBOOK ?= bench/twenty.md
+PREVIEW_EDITS    ?= 20
+.PHONY: bench-preview
+bench-preview: build browserdeps
+	$(BROWSER_VENV)/bin/python bench/preview_latency.py --latentbook $(BIN) --data "$(LATENTBOOK_DATA)" \
+	  --notebook $(PREVIEW_NOTEBOOK) --edits $(PREVIEW_EDITS) --threads $(THREADS)
 
 # Keras side-by-side training benchmark (bench/keras/keras_bench.py): the same autoencoders, MNIST
 # images, batch and loss trained by TensorFlow/Keras on the CPU with $(THREADS) threads, to compare

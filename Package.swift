@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries from Debian, one system-library target each.
@@ -46,9 +49,14 @@ let package = Package(
             name: "Runtime",
             dependencies: ["Engine", "Datasets", "Notebook", "ReportModel", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Render", dependencies: ["ReportModel", "Runtime", "Notebook", "CZlib"]),
+        // The live preview: serves the rendered pages, streams run events, takes Run and Stop.
+        .target(
+            name: "Preview",
+            dependencies: ["Notebook", "ReportModel", "Runtime", "Render", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "LatentBookCLI",
-            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render", "ReportModel", "FMAPeak",
+            dependencies: ["Engine", "Datasets", "Notebook", "Runtime", "Render", "ReportModel", "FMAPeak", "Preview",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "EngineTests", dependencies: ["ReportModel", "Engine"], exclude: ["check_safetensors.py"]),
@@ -58,6 +66,7 @@ let package = Package(
         .testTarget(
             name: "RenderTests", dependencies: ["ReportModel", "Render", "Runtime", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["check_png.py"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Runtime", "Notebook", "ReportModel"]),
         .testTarget(name: "LatentBookCLITests", dependencies: ["ReportModel", "LatentBookCLI", "Engine"]),
     ]
 )

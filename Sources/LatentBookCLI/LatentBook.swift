@@ -8,7 +8,7 @@ struct LatentBook: ParsableCommand {
         commandName: "latentbook",
         abstract: "Literate autoencoder notebooks, and the engine that trains them.",
         version: engineVersion,
-        subcommands: [Run.self, RenderReport.self, Check.self, Cells.self, Directives.self, Train.self, Bench.self])
+        subcommands: [Run.self, RenderReport.self, PreviewNotebooks.self, Check.self, Cells.self, Directives.self, Train.self, Bench.self])
 }
 
 

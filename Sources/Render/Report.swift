@@ -48,6 +48,11 @@ public enum ReportHTML {
         return document.html(title: notebook.title, byline: [front.author, front.date].compactMap { $0 }, footer: footer)
     }
 
+    /// The id of a cell's section, on its page and in the full report.
+    public static func cellAnchor(slug: String, cell: String) -> String {
+        "cell-\(anchorPart(slug))-\(anchorPart(cell))"
+    }
+
     /// The full report: every notebook in order, as numbered parts of one document.
     public static func index(title: String, notebooks: [ReportNotebook], footer: ReportFooter,
                              images: EncodedImages = EncodedImages()) -> String {
@@ -228,7 +233,7 @@ struct ReportDocument {
     }
 
     func cellAnchor(notebook index: Int, cell: String) -> String {
-        "cell-\(anchorPart(notebooks[index].slug))-\(anchorPart(cell))"
+        ReportHTML.cellAnchor(slug: notebooks[index].slug, cell: cell)
     }
 
     private var usedAnchors: Set<String> = []

@@ -11,7 +11,7 @@ let chromiumAvailable = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr
 /// Opens a page in headless Chromium (Tests/BrowserCheck/check_page.py): images decode, SVGs have
 /// a bounding box, no console errors, no script, nothing fetched; writes a full-page screenshot.
 func browserCheck(_ page: URL, screenshot: URL, forbidding globals: [String] = []) throws -> Run {
-    try runProcess("/usr/bin/env", ["python3", packageRoot.appendingPathComponent("Tests/BrowserCheck/check_page.py").path, page.path,
+    try runProcess(playwrightPython ?? "/usr/bin/python3", [packageRoot.appendingPathComponent("Tests/BrowserCheck/check_page.py").path, page.path,
                                     "--screenshot", screenshot.path] + (globals.isEmpty ? [] : ["--forbid-global"] + globals))
 }
 
