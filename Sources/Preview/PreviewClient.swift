@@ -141,6 +141,7 @@ enum PreviewClient {
             if (fetching) { pending = true; return; }
             fetching = true;
             document.documentElement.dataset.lbFetching = "yes";
+            let ok = false;
             try {
               const r = await fetch(boot.page === null ? "/" : "/" + encodeURIComponent(boot.page) + ".html", { cache: "no-store" });
               if (!r.ok) throw new Error(r.status);
@@ -155,11 +156,15 @@ enum PreviewClient {
               Object.assign(versions, next.versions);
               document.documentElement.dataset.lbVersion = JSON.stringify(versions);
               decorate();
+              ok = true;
             } catch (e) {
               say("preview: could not fetch the new page (" + e.message + ")");
             } finally {
               fetching = false;
               document.documentElement.dataset.lbFetching = "no";
+              // A render that finished while this one was on its way (not after a failed fetch,
+              // which would only fail again at once; the next event retries).
+              if (ok && Object.values(live).some(n => shown(n.slug) && n.version > (versions[n.slug] || 0))) pending = true;
               if (pending) { pending = false; refresh(); }
             }
           }

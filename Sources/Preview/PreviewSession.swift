@@ -78,6 +78,9 @@ public actor PreviewSession {
 
     public var slugs: [String] { entries.map(\.slug) }
 
+    /// Nothing runs and nothing waits.
+    public var isIdle: Bool { !workerRunning }
+
     // MARK: - Saves
 
     /// Reads every notebook and renders its page from the cache; then queues what is not cached.
@@ -124,7 +127,11 @@ public actor PreviewSession {
 
     private func enqueueRefreshIfStale(_ i: Int) {
         guard let plan = entries[i].plan else { return }
-        let stale = runner.statuses(plan).filter { $0.status != .cached && $0.status != .invalid }.map(\.step.cell.name)
+        // A cell that failed as it is now runs again only when asked (Run): a save of prose must
+        // not repeat a failing training.
+        let stale = runner.statuses(plan).filter { step, status, _ in
+            status != .cached && status != .invalid && step.key.map { entries[i].unsuccessful[$0] == nil } ?? false
+        }.map(\.step.cell.name)
         guard !stale.isEmpty else { return }
         enqueue(.refresh(slug: entries[i].slug), cells: stale)
     }
@@ -276,9 +283,12 @@ public actor PreviewSession {
         case .failure(let error):
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         }
-        // Cells the run never reached no longer wait, unless another job of this notebook does.
+        // Cells the run never reached no longer wait, unless another job of this notebook does;
+        // failures are on the page now.
         let stillQueued = queue.contains { $0.slug == entries[i].slug }
-        entries[i].live.cells = entries[i].live.cells.filter { $0.value.state != .running && (stillQueued || $0.value.state != .queued) }
+        entries[i].live.cells = entries[i].live.cells.filter { _, cell in
+            cell.state == .stopped || (stillQueued && cell.state == .queued)
+        }
         render(i)
         broadcast(i)
     }

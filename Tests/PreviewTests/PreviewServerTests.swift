@@ -115,6 +115,38 @@ struct PreviewSecurity {
         #expect(listening == ["0100007F:\(port)"])
     }
 
+    /// A notebook's text reaches the served page as text: the only scripts are the boot data and
+    /// ours (which alone has the nonce the policy lets run), however the notebook tries.
+    @Test func aHostileNotebookAddsNoScriptToTheServedPage() async throws {
+        let payload = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
+        let hostile = """
+            ---
+            title: "\(payload)"
+            ---
+
+            # \(payload)
+
+            Prose \(payload) [x](javascript:window.__pwned=3)
+
+            ```dataset d
+            split: test
+            limit: 10
+            caption: "</figcaption>\(payload)"
+            ```
+            """
+        let served = try await Served.start(["evil.md": hostile], data: "/nonexistent/<script>window.__pwned=5</script>")
+        defer { served.stop() }
+        try await served.settle()
+        for path in ["/", "/evil.html"] {
+            let r = try served.request("GET", path)
+            #expect(r.status == 200)
+            #expect(r.body.components(separatedBy: "<script").count == 3, "\(path): \(r.body)")
+            #expect(r.body.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;") && !r.body.contains("<img src=x"))
+            #expect(r.body.contains("/nonexistent/&lt;script&gt;window.__pwned=5"), "the failure, escaped")
+            #expect(!r.body.contains("href=\"javascript:"))
+        }
+    }
+
     @Test func theEventStreamSendsEveryNotebookAtOnce() async throws {
         let served = try await Served.start(["a.md": proseNotebook, "b.md": proseNotebook])
         defer { served.stop() }

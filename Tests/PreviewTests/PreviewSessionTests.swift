@@ -42,6 +42,25 @@ struct PreviewSaves {
         #expect(try #require(await served.session.page("nb", nonce: "n")).contains("Fixed prose"))
     }
 
+    /// A failure stays on the page and is not repeated by every save; Run repeats it.
+    @Test func aFailedCellRunsAgainOnlyWhenAsked() async throws {
+        let failing = proseNotebook + "\n```dataset digits\nsplit: test\nlimit: 10\n```\n"
+        let served = try await Served.start(["nb.md": failing], data: "/nonexistent-data")
+        defer { served.stop() }
+        try await served.settle()
+        #expect(try #require(await served.session.page("nb", nonce: "n")).contains("<strong>Error</strong> in cell 'digits'"))
+        try Data(failing.replacingOccurrences(of: "Some prose", with: "Edited prose").utf8)
+            .write(to: served.directory.appendingPathComponent("nb.md"))
+        await served.session.poll()
+        #expect(await served.session.live("nb")?.cells == [:])
+        let page = try #require(await served.session.page("nb", nonce: "n"))
+        #expect(page.contains("Edited prose") && page.contains("<strong>Error</strong> in cell 'digits'"))
+        try await served.session.run(notebook: "nb", cell: "digits", downstream: false)
+        #expect(await served.session.live("nb")?.cells["digits"].map { $0.state == .queued || $0.state == .running } == true)
+        try await served.settle()
+        #expect(try #require(await served.session.page("nb", nonce: "n")).contains("<strong>Error</strong> in cell 'digits'"))
+    }
+
     @Test func aNotebookThatCannotBeReadStillGetsAPageWithItsProblem() async throws {
         let served = try await Served.start(["nb.md": "\u{0}\u{1}binary"])
         defer { served.stop() }

@@ -13,7 +13,7 @@ struct Served {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(_ notebooks: [String: String]) async throws -> Served {
+    static func start(_ notebooks: [String: String], data: String? = nil) async throws -> Served {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("out"), withIntermediateDirectories: true)
         var paths: [String] = []
@@ -23,7 +23,7 @@ struct Served {
             paths.append(url.path)
         }
         let store = try ResultStore(directory: directory.appendingPathComponent("cache"))
-        let session = PreviewSession(.init(paths: paths, profile: .quick, threads: 1, data: nil,
+        let session = PreviewSession(.init(paths: paths, profile: .quick, threads: 1, data: data,
                                            output: directory.appendingPathComponent("out"), title: "Preview test"), store: store)
         await session.start()
         let server = PreviewServer(session: session, port: 0)
@@ -32,6 +32,15 @@ struct Served {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CocoaError(.fileNoSuchFile) }
         return Served(directory: directory, session: session, server: server, port: port, task: task)
+    }
+
+    /// Waits (up to 60 s) until nothing runs or waits.
+    func settle() async throws {
+        for _ in 0..<1200 {
+            if await session.isIdle { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CancellationError()
     }
 
     func stop() {
