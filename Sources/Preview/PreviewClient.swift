@@ -31,7 +31,7 @@ enum PreviewClient {
           const token = sessionStorage.getItem("latentbook-token");
           const versions = Object.assign({}, boot.versions);
           const live = {};
-          const shown = slug => boot.page === null || boot.page === slug;
+          const shown = slug => boot.page == null || boot.page === slug;
 
           const bar = document.createElement("div");
           bar.id = "lb-bar";
@@ -143,7 +143,7 @@ enum PreviewClient {
             document.documentElement.dataset.lbFetching = "yes";
             let ok = false;
             try {
-              const r = await fetch(boot.page === null ? "/" : "/" + encodeURIComponent(boot.page) + ".html", { cache: "no-store" });
+              const r = await fetch(boot.page == null ? "/" : "/" + encodeURIComponent(boot.page) + ".html", { cache: "no-store" });
               if (!r.ok) throw new Error(r.status);
               const doc = new DOMParser().parseFromString(await r.text(), "text/html");
               const next = JSON.parse(doc.getElementById("latentbook-preview").textContent);

@@ -17,6 +17,16 @@ public enum PreviewPage {
             self.page = page; self.versions = versions
             self.cells = cells.map { [ReportHTML.cellAnchor(slug: $0.slug, cell: $0.name), $0.slug, $0.name] }
         }
+
+        enum CodingKeys: String, CodingKey { case page, versions, cells }
+
+        /// `page` is written as null for the full report (the synthesized encoder would leave it out).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(page, forKey: .page)
+            try c.encode(versions, forKey: .versions)
+            try c.encode(cells, forKey: .cells)
+        }
     }
 
     public static func inject(_ html: String, boot: Boot, nonce: String) -> String {

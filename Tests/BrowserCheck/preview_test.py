@@ -74,16 +74,17 @@ def notebook(prose, epochs, option="epochs"):
 class Preview:
     """The preview process, its address and its notebook file (also used by bench/preview_latency.py)."""
 
-    def __init__(self, binary, data, work, text, name="nb.md", threads=2):
+    def __init__(self, binary, data, work, text, name="nb.md", threads=2, cache=None, serve=None):
         self.notebook = work / name
+        serve = str(serve or self.notebook)  # what is previewed: the notebook, or a directory holding it
         self.save(text)
-        common = ["--cache", str(work / "cache"), "--data", data, "-o", str(work / "out"), "--threads", str(threads)]
+        common = ["--cache", str(cache or work / "cache"), "--data", data, "-o", str(work / "out"), "--threads", str(threads)]
         # A warm cache first, so the page starts with every cell "from the cache".
-        warm = subprocess.run([binary, "render", str(self.notebook)] + common, capture_output=True, text=True)
+        warm = subprocess.run([binary, "render", serve] + common, capture_output=True, text=True)
         if warm.returncode != 0:
             raise Failure(f"render to warm the cache failed: {warm.stderr[-2000:]}")
         self.log = open(work / "preview.log", "w+")
-        self.process = subprocess.Popen([binary, "preview", str(self.notebook), "--port", "0"] + common,
+        self.process = subprocess.Popen([binary, "preview", serve, "--port", "0"] + common,
                                         stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.process.stdout.readline()
         match = re.match(r"preview: (http://127\.0\.0\.1:(\d+))/\?token=([0-9a-f]{32})$", line.strip())
@@ -141,6 +142,10 @@ def run(args, sync_playwright, playwright_error, browser_path):
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             # The address printed holds the token; the page keeps it for the tab.
             page.goto(f"{preview.base}/?token={preview.token}")
+            # The full report follows the notebooks too.
+            page.wait_for_function("document.getElementById('lb-bar').textContent === 'preview: live'")
+            preview.write("Prose seen in the full report.", 2)
+            page.wait_for_function("document.body.innerText.includes('Prose seen in the full report.')")
             page.goto(f"{preview.base}/nb.html")
             page.wait_for_function("document.getElementById('lb-bar').textContent === 'preview: live'")
             ae = "#cell-nb-ae"
@@ -205,6 +210,18 @@ def run(args, sync_playwright, playwright_error, browser_path):
                 results["training_events"] = len(running)
                 results["max_event_gap_s"] = round(max(gaps), 3) if gaps else None
                 check(len(running) >= 3 and max(gaps) <= 1.0, f"progress events too rare: {len(running)} events, gaps {gaps}")
+
+                step('Run with downstream')
+                # The model and the plot that reads it are computed again; the dataset is not.
+                before = page.inner_text(f"{ae} .provenance")
+                page.click(f"{ae} .lb-controls button[data-action=downstream]")
+                page.wait_for_selector(f"{ae}[data-lb-state=running]")
+                page.wait_for_selector(f"{ae}[data-lb-state=done]")
+                page.wait_for_function(f"document.querySelector('#cell-nb-loss').dataset.lbState === 'done'"
+                                       f" && document.querySelector('{ae} .provenance').textContent !== {json.dumps(before)}")
+                check(page.inner_text(f"{ae} .provenance").startswith("computed in"), "Run with downstream did not recompute the model")
+                check(page.inner_text("#cell-nb-loss .provenance").startswith("computed in"), "nor the plot that reads it")
+                check("from the cache" in page.inner_text("#cell-nb-digits .provenance"), "the dataset it reads should come from the cache")
 
                 step('errors shown and cleared')
                 # 4. A broken notebook shows its error with line and column over the last page; fixing it clears it.

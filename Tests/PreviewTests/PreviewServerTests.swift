@@ -30,6 +30,8 @@ struct PreviewSecurity {
             #expect(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"))
             #expect(r.header("Referrer-Policy") == "no-referrer")
         }
+        // The full report's script follows every notebook.
+        #expect(try served.request("GET", "/").body.contains(#"id="latentbook-preview">{"cells":[],"page":null,"versions":{"nb":1}}</script>"#))
         // The static page on disk stays script-free.
         let written = try String(contentsOf: served.directory.appendingPathComponent("out/nb.html"), encoding: .utf8)
         #expect(written.contains("Some prose") && !written.contains("<script"))
