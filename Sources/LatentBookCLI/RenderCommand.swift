@@ -74,7 +74,7 @@ func notebookPaths(_ inputs: [String]) throws -> [String] {
     }
     var seen: [String: String] = [:]
     for path in paths {
-        let slug = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let slug = NotebookRun.slug(path)
         if let other = seen[slug] {
             throw CommandError("\(other) and \(path) would both be written to \(pageName(slug)); rename one")
         }

@@ -140,7 +140,6 @@ enum PreviewClient {
           async function refresh() {
             if (fetching) { pending = true; return; }
             fetching = true;
-            document.documentElement.dataset.lbFetching = "yes";
             let ok = false;
             try {
               const r = await fetch(boot.page == null ? "/" : "/" + encodeURIComponent(boot.page) + ".html", { cache: "no-store" });
@@ -154,14 +153,12 @@ enum PreviewClient {
               document.title = doc.title;
               boot.cells = next.cells;
               Object.assign(versions, next.versions);
-              document.documentElement.dataset.lbVersion = JSON.stringify(versions);
               decorate();
               ok = true;
             } catch (e) {
               say("preview: could not fetch the new page (" + e.message + ")");
             } finally {
               fetching = false;
-              document.documentElement.dataset.lbFetching = "no";
               // A render that finished while this one was on its way (not after a failed fetch,
               // which would only fail again at once; the next event retries).
               if (ok && Object.values(live).some(n => shown(n.slug) && n.version > (versions[n.slug] || 0))) pending = true;

@@ -71,12 +71,10 @@ public actor PreviewSession {
         self.configuration = configuration
         runner = Runner(store: store)
         entries = configuration.paths.map { path in
-            let slug = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let slug = NotebookRun.slug(path)
             return Entry(path: path, slug: slug, live: LiveNotebook(slug: slug, version: 0, problems: [], cells: [:]))
         }
     }
-
-    public var slugs: [String] { entries.map(\.slug) }
 
     /// Nothing runs and nothing waits.
     public var isIdle: Bool { !workerRunning }
@@ -95,10 +93,11 @@ public actor PreviewSession {
 
     private func reload(_ i: Int, force: Bool) {
         let path = entries[i].path
-        let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        let read = NotebookFile.read(path)
+        let bytes = try? read.get()
         guard force || bytes != entries[i].source else { return }
         entries[i].source = bytes
-        switch Runner.plan(path, profile: configuration.profile) {
+        switch Runner.plan(read, file: path, profile: configuration.profile) {
         case .failure(.notANotebook(let d)):
             setProblems(i, [d])
         case .failure(.cannotRead(_, let reason)):
@@ -125,13 +124,11 @@ public actor PreviewSession {
         broadcast(i)
     }
 
+    /// Queues the cells the page just rendered has no result for. A cell that failed as it is now
+    /// is on the page as failed, not missing: it runs again only when asked (Run), so a save of
+    /// prose does not repeat a failing training.
     private func enqueueRefreshIfStale(_ i: Int) {
-        guard let plan = entries[i].plan else { return }
-        // A cell that failed as it is now runs again only when asked (Run): a save of prose must
-        // not repeat a failing training.
-        let stale = runner.statuses(plan).filter { step, status, _ in
-            status != .cached && status != .invalid && step.key.map { entries[i].unsuccessful[$0] == nil } ?? false
-        }.map(\.step.cell.name)
+        let stale = (entries[i].rendered?.records ?? []).filter { $0.status == .notRun && $0.step.key != nil }.map(\.step.cell.name)
         guard !stale.isEmpty else { return }
         enqueue(.refresh(slug: entries[i].slug), cells: stale)
     }
@@ -158,10 +155,9 @@ public actor PreviewSession {
     /// and resumes from them when it runs again (a save or Run).
     public func stop() {
         current?.cancellation.cancel()
-        let dropped = queue
+        let dropped = Set(queue.map(\.slug))
         queue.removeAll()
-        for job in dropped {
-            guard let i = index(job.slug) else { continue }
+        for i in entries.indices where dropped.contains(entries[i].slug) {
             entries[i].live.cells = entries[i].live.cells.filter { $0.value.state != .queued }
             broadcast(i)
         }
@@ -299,11 +295,10 @@ public actor PreviewSession {
     /// session say so, and the last job's failures stay on the page.
     private func render(_ i: Int) {
         let entry = entries[i]
-        let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: configuration.profile, threads: configuration.threads)
         guard let plan = entry.plan else {
             // Nothing valid yet: an empty page under the problems.
             let empty = Notebook.parse("", file: entry.path, directives: []).0
-            entries[i].html = ReportHTML.page(ReportNotebook(notebook: empty, records: [], slug: entry.slug), footer: footer, images: images)
+            entries[i].html = ReportHTML.page(ReportNotebook(notebook: empty, records: [], slug: entry.slug), footer: footer(), images: images)
             entries[i].live.version += 1
             return
         }
@@ -321,12 +316,16 @@ public actor PreviewSession {
             return record
         }
         let notebook = ReportNotebook(notebook: plan.notebook, records: records, slug: entry.slug, claims: run.claims)
-        let html = ReportHTML.page(notebook, footer: footer, images: images)
+        let html = ReportHTML.page(notebook, footer: footer(), images: images)
         entries[i].html = html
         entries[i].rendered = notebook
         entries[i].live.version += 1
         indexHTML = nil
         write(html, to: pageName(entry.slug))
+    }
+
+    private func footer() -> ReportFooter {
+        ReportFooter(date: ReportFooter.timestamp(Date()), profile: configuration.profile, threads: configuration.threads)
     }
 
     private func write(_ html: String, to name: String) {
@@ -344,8 +343,7 @@ public actor PreviewSession {
     /// The whole report as served, rendered again only after a page changed.
     public func index(nonce: String) -> String {
         if indexHTML == nil {
-            let footer = ReportFooter(date: ReportFooter.timestamp(Date()), profile: configuration.profile, threads: configuration.threads)
-            let html = ReportHTML.index(title: configuration.title, notebooks: entries.compactMap(\.rendered), footer: footer, images: images)
+            let html = ReportHTML.index(title: configuration.title, notebooks: entries.compactMap(\.rendered), footer: footer(), images: images)
             indexHTML = html
             write(html, to: "index.html")
         }

@@ -20,8 +20,15 @@ public struct Runner: Sendable {
 
     /// Reads and plans a notebook. A file over the size limit is refused without reading it.
     public static func plan(_ path: String, profile: Profile, registry: DirectiveRegistry = .standard) -> Result<Plan, LoadFailure> {
+        plan(NotebookFile.read(path), file: path, profile: profile, registry: registry)
+    }
+
+    /// Plans what `NotebookFile.read` gave: a front end that watches the file compares these
+    /// bytes with the last ones and plans them without reading the file a second time.
+    public static func plan(_ read: Result<[UInt8], NotebookFile.ReadFailure>, file path: String, profile: Profile,
+                            registry: DirectiveRegistry = .standard) -> Result<Plan, LoadFailure> {
         let bytes: [UInt8]
-        switch NotebookFile.read(path) {
+        switch read {
         case .success(let read): bytes = read
         case .failure(.tooLarge(let size)): return .failure(.notANotebook(NotebookFile.tooLarge(file: path, bytes: size)))
         case .failure(.cannotRead(let reason)): return .failure(.cannotRead(path: path, reason: reason))
@@ -99,7 +106,10 @@ public struct NotebookRun: Sendable {
     }
 
     /// The name its pages and summaries are written under.
-    public var slug: String { URL(fileURLWithPath: plan.notebook.file).deletingPathExtension().lastPathComponent }
+    public var slug: String { NotebookRun.slug(plan.notebook.file) }
+
+    /// A notebook file's slug: its name without extension ("notebooks/01-baseline.md" → "01-baseline").
+    public static func slug(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }
 
 extension Plan {

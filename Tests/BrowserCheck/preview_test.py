@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from check_page import find_browser  # the same browser, found the same way (LATENTBOOK_CHROMIUM first)
+
 SKIP, FAIL, ERROR = 77, 1, 2
 
 NOTEBOOK = """---
@@ -54,17 +56,6 @@ caption: The loss by epoch.
 
 class Failure(Exception):
     pass
-
-
-def find_browser():
-    override = os.environ.get("LATENTBOOK_CHROMIUM")
-    if override:
-        return override if os.access(override, os.X_OK) and os.path.isfile(override) else None
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def notebook(prose, epochs, option="epochs"):
@@ -137,7 +128,7 @@ def run(args, sync_playwright, playwright_error, browser_path):
             show = (lambda: page.evaluate(
                 "[...document.querySelectorAll('section.cell')].map(s => s.id + ': ' + s.dataset.lbState + ' '"
                 " + (s.querySelector('.lb-state') || {}).textContent + ' | ' + (s.querySelector('.provenance') || {}).textContent)"
-                " .concat([document.getElementById('lb-bar').textContent, 'fetching: ' + document.documentElement.dataset.lbFetching, JSON.stringify((window.__events || []).map(e => e.state + ' ' + e.text))])"))
+                " .concat([document.getElementById('lb-bar').textContent, JSON.stringify((window.__events || []).map(e => e.state + ' ' + e.text))])"))
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             # The address printed holds the token; the page keeps it for the tab.
