@@ -54,6 +54,9 @@ struct PreviewSecurity {
         let served = try await Served.start(["nb.md": proseNotebook])
         defer { served.stop() }
         let body = #"{"notebook": "nb", "cell": "x"}"#
+        // One hex digit changed (a fixed "0" would equal a token that starts with one).
+        let token = served.server.token
+        let wrong = (token.first == "0" ? "1" : "0") + token.dropFirst()
         let cases: [(headers: [String: String], status: Int, text: String)] = [
             ([:], 403, "forbidden: cross-origin request"),
             (["X-LatentBook-Token": served.server.token], 403, "forbidden: cross-origin request"),
@@ -61,7 +64,7 @@ struct PreviewSecurity {
             (["Origin": "http://127.0.0.1:\(served.port + 1)", "X-LatentBook-Token": served.server.token], 403, "forbidden: cross-origin request"),
             (["Origin": "null", "X-LatentBook-Token": served.server.token], 403, "forbidden: cross-origin request"),
             (["Origin": served.origin], 403, "forbidden: missing or wrong token"),
-            (["Origin": served.origin, "X-LatentBook-Token": "0" + served.server.token.dropFirst()], 403, "forbidden: missing or wrong token"),
+            (["Origin": served.origin, "X-LatentBook-Token": wrong], 403, "forbidden: missing or wrong token"),
             (["Origin": served.origin, "X-LatentBook-Token": served.server.token + "0"], 403, "forbidden: missing or wrong token"),
         ]
         for path in ["/_preview/run", "/_preview/stop"] {
