@@ -8,7 +8,7 @@ struct PreviewNotebooks: ParsableCommand {
         commandName: "preview",
         abstract: "Serve the rendered notebooks live: pages update as the files are saved and cells run; Run and Stop in the page.")
 
-    @Argument(help: "Notebook files, or directories whose *.md notebooks are served in name order (default: notebooks).")
+    @Argument(help: "Notebook files, or directories whose *.md notebooks are served in name order, new ones as they are saved (default: notebooks).")
     var inputs: [String] = ["notebooks"]
     @OptionGroup var options: NotebookOptions
     @Option(help: "Directory holding mnist/ and fashion-mnist/ (default: front matter 'data', $LATENTBOOK_DATA, then data/).")
@@ -32,7 +32,7 @@ struct PreviewNotebooks: ParsableCommand {
             let paths = try notebookPaths(inputs)
             let store = try ResultStore(directory: URL(fileURLWithPath: options.cache))
             let configuration = PreviewSession.Configuration(
-                paths: paths, profile: options.profile, threads: threads, data: data,
+                paths: paths, directories: inputs.filter(isDirectory), profile: options.profile, threads: threads, data: data,
                 output: URL(fileURLWithPath: output), title: title)
             if !PreviewServer.isLoopback(host) {
                 printError("warning: listening on \(host): other machines can read these pages; Run and Stop still need the token")
@@ -66,6 +66,12 @@ struct PreviewNotebooks: ParsableCommand {
             if let error = failure.error { throw CommandError("cannot serve on \(host):\(port): \(error)") }
         }
     }
+}
+
+/// Whether `path` names a directory: its notebooks saved later join the preview.
+private func isDirectory(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
 }
 
 private final class FailureBox: @unchecked Sendable {

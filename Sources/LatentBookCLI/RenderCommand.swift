@@ -68,9 +68,9 @@ func notebookPaths(_ inputs: [String]) throws -> [String] {
             throw CommandError("no such notebook or directory: \(input)")
         }
         guard isDirectory.boolValue else { paths.append(input); continue }
-        let names = try FileManager.default.contentsOfDirectory(atPath: input).filter { $0.hasSuffix(".md") }.sorted()
-        guard !names.isEmpty else { throw CommandError("\(input) holds no notebooks (*.md)") }
-        paths += names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }
+        guard let found = NotebookFile.notebooks(in: input) else { throw CommandError("cannot list the directory \(input)") }
+        guard !found.isEmpty else { throw CommandError("\(input) holds no notebooks (*.md)") }
+        paths += found
     }
     var seen: [String: String] = [:]
     for path in paths {

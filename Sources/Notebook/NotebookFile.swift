@@ -42,6 +42,14 @@ public enum NotebookFile {
         return bytes.count > maximumBytes ? .failure(.tooLarge(bytes.count)) : .success(bytes)
     }
 
+    /// The notebooks of a directory, in name order: its `*.md` files, but not hidden ones (an
+    /// editor's lock or backup files start with a dot). Nil when it cannot be listed.
+    public static func notebooks(in directory: String) -> [String]? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        return names.filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
+            .map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 }
+    }
+
     /// The file's text, or the one diagnostic saying why it is not a notebook.
     public static func decode(_ bytes: [UInt8], file: String) -> Result<String, Diagnostic> {
         if bytes.count > maximumBytes { return .failure(tooLarge(file: file, bytes: bytes.count)) }

@@ -11,6 +11,9 @@ import Runtime
 public actor PreviewSession {
     public struct Configuration: Sendable {
         public var paths: [String]
+        /// Directories whose notebooks saved after the start join the preview (and leave the
+        /// full report when deleted), as a folder of notebooks does in Jupyter.
+        public var directories: [String]
         public var profile: Profile
         public var threads: Int
         public var data: String?
@@ -18,8 +21,8 @@ public actor PreviewSession {
         public var output: URL
         public var title: String
 
-        public init(paths: [String], profile: Profile, threads: Int, data: String?, output: URL, title: String) {
-            self.paths = paths; self.profile = profile; self.threads = threads; self.data = data; self.output = output; self.title = title
+        public init(paths: [String], directories: [String] = [], profile: Profile, threads: Int, data: String?, output: URL, title: String) {
+            self.paths = paths; self.directories = directories; self.profile = profile; self.threads = threads; self.data = data; self.output = output; self.title = title
         }
     }
 
@@ -35,6 +38,9 @@ public actor PreviewSession {
     struct Entry {
         let path: String
         let slug: String
+        /// In a watched directory: a deleted file leaves the full report (a named file stays, with its problem).
+        var watched = false
+        var gone = false
         /// The file's bytes as last read; a change is a save.
         var source: [UInt8]?
         /// The latest plan without errors: what the page shows and jobs run.
@@ -51,7 +57,11 @@ public actor PreviewSession {
 
     let configuration: Configuration
     let runner: Runner
+    /// In the order the full report shows them. A notebook that joins is inserted among its
+    /// directory's files, so an index into `entries` is valid only until the next poll.
     private var entries: [Entry]
+    /// New files not served because their page name is taken, each warned about once.
+    private var ignored: Set<String> = []
     private let images = EncodedImages()
     private var indexHTML: String?
     private var subscribers: [Int: AsyncStream<String>.Continuation] = [:]
@@ -61,19 +71,35 @@ public actor PreviewSession {
     private var workerRunning = false
     /// When the last step line of each notebook went out: steps come faster than pages want them.
     private var lastProgress: [String: ContinuousClock.Instant] = [:]
+    /// The running training's last step, so that its ETA counts down in the page while one step
+    /// takes longer than a second (a big model, a loaded machine).
+    private var lastStep: (slug: String, cell: String, line: (Double) -> String, eta: Double, at: ContinuousClock.Instant)?
     public static let maximumSubscribers = 64
     /// How often the files are read for a save: well inside the second a save may take to show.
     public static let pollInterval = Duration.milliseconds(100)
     /// Training step lines are sent at most this often per notebook (the bar asks at least one a second).
     static let progressInterval = Duration.milliseconds(250)
+    /// With no step for this long, the step line goes out again with the time left brought down.
+    static let heartbeat = Duration.milliseconds(500)
 
     public init(_ configuration: Configuration, store: ResultStore) {
         self.configuration = configuration
         runner = Runner(store: store)
         entries = configuration.paths.map { path in
-            let slug = NotebookRun.slug(path)
-            return Entry(path: path, slug: slug, live: LiveNotebook(slug: slug, version: 0, problems: [], cells: [:]))
+            var entry = Self.entry(path)
+            entry.watched = configuration.directories.contains { Self.directory(path, is: $0) }
+            return entry
         }
+    }
+
+    private static func entry(_ path: String) -> Entry {
+        let slug = NotebookRun.slug(path)
+        return Entry(path: path, slug: slug, live: LiveNotebook(slug: slug, version: 0, problems: [], cells: [:]))
+    }
+
+    private static func directory(_ path: String, is directory: String) -> Bool {
+        URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+            == URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL.path
     }
 
     /// Nothing runs and nothing waits.
@@ -86,9 +112,34 @@ public actor PreviewSession {
         for i in entries.indices { reload(i, force: true) }
     }
 
-    /// Reads the files again and handles each that changed since it was last read.
+    /// Reads the files again and handles each that changed since it was last read; notebooks new
+    /// in a watched directory join.
     public func poll() {
         for i in entries.indices { reload(i, force: false) }
+        for directory in configuration.directories {
+            for path in NotebookFile.notebooks(in: directory) ?? [] where !entries.contains(where: { $0.path == path }) {
+                join(path, directory: directory)
+            }
+        }
+    }
+
+    /// A notebook saved in a watched directory after the start: placed by name among that
+    /// directory's notebooks, rendered, and its stale cells queued, as at the start.
+    private func join(_ path: String, directory: String) {
+        let slug = NotebookRun.slug(path)
+        guard index(slug) == nil else {
+            if ignored.insert(path).inserted {
+                FileHandle.standardError.write(Data("warning: \(path) is not previewed: another notebook is already served as \(pageName(slug))\n".utf8))
+            }
+            return
+        }
+        var entry = Self.entry(path)
+        entry.watched = true
+        let siblings = entries.indices.filter { Self.directory(entries[$0].path, is: directory) }
+        let at = siblings.first { entries[$0].path > path } ?? siblings.last.map { $0 + 1 } ?? entries.endIndex
+        entries.insert(entry, at: at)
+        indexHTML = nil
+        reload(at, force: true)
     }
 
     private func reload(_ i: Int, force: Bool) {
@@ -97,6 +148,8 @@ public actor PreviewSession {
         let bytes = try? read.get()
         guard force || bytes != entries[i].source else { return }
         entries[i].source = bytes
+        // Deleted from a watched directory: it leaves the full report; its own page says why.
+        if case .failure(.cannotRead("no such file")) = read, entries[i].watched { setGone(i, true) } else { setGone(i, false) }
         switch Runner.plan(read, file: path, profile: configuration.profile) {
         case .failure(.notANotebook(let d)):
             setProblems(i, [d])
@@ -116,6 +169,14 @@ public actor PreviewSession {
             broadcast(i)
             enqueueRefreshIfStale(i)
         }
+    }
+
+    private func setGone(_ i: Int, _ gone: Bool) {
+        guard entries[i].gone != gone else { return }
+        entries[i].gone = gone
+        indexHTML = nil
+        // A new version: the full report, open in a browser, fetches itself again.
+        entries[i].live.version += 1
     }
 
     private func setProblems(_ i: Int, _ problems: [Diagnostic]) {
@@ -207,8 +268,18 @@ public actor PreviewSession {
                     thread.start()
                 }
             }
-            for await event in events { apply(event, notebook: i) }
-            finish(await outcome.value, notebook: i)
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.progressInterval)
+                    self.tick()
+                }
+            }
+            // Resolved again after each wait: a notebook that joined meanwhile moves the others.
+            for await event in events { if let i = index(job.slug) { apply(event, notebook: i) } }
+            ticker.cancel()
+            lastStep = nil
+            let result = await outcome.value
+            if let i = index(job.slug) { finish(result, notebook: i) }
             current = nil
         }
         workerRunning = false
@@ -225,12 +296,12 @@ public actor PreviewSession {
             current?.cell = cell.cell
             // Each replica of a repeated cell draws its own curve.
             set(cell) { $0.state = .running; $0.label = cell.label; $0.text = "running"; $0.epochs = [] }
+            lastStep = nil
         case let .trainingStep(cell, epoch, epochs, step, steps, loss, _, eta, _):
-            set(cell) {
-                $0.state = .running; $0.label = cell.label; $0.totalEpochs = epochs
-                $0.text = "epoch \(epoch)/\(epochs) · step \(step)/\(steps) · loss \(formatFixed(loss, 4)) · ETA \(formatDuration(eta))"
-            }
+            let line = { (eta: Double) in "epoch \(epoch)/\(epochs) · step \(step)/\(steps) · loss \(formatFixed(loss, 4)) · ETA \(formatDuration(eta))" }
+            set(cell) { $0.state = .running; $0.label = cell.label; $0.totalEpochs = epochs; $0.text = line(eta) }
             let now = ContinuousClock.now
+            lastStep = (entries[i].slug, cell.cell, line, eta, now)
             if let last = lastProgress[entries[i].slug], now - last < Self.progressInterval, step != steps { return }
             lastProgress[entries[i].slug] = now
         case let .epochFinished(cell, record, epochs):
@@ -256,6 +327,16 @@ public actor PreviewSession {
             FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
             return
         }
+        broadcast(i)
+    }
+
+    /// The heartbeat: the last step line again, its time left counted down, when no step came.
+    private func tick() {
+        guard let last = lastStep, let i = index(last.slug), entries[i].live.cells[last.cell]?.state == .running else { return }
+        let now = ContinuousClock.now
+        if let sent = lastProgress[last.slug], now - sent < Self.heartbeat { return }
+        entries[i].live.cells[last.cell]?.text = last.line(max(0, last.eta - (now - last.at) / .seconds(1)))
+        lastProgress[last.slug] = now
         broadcast(i)
     }
 
@@ -343,12 +424,14 @@ public actor PreviewSession {
     /// The whole report as served, rendered again only after a page changed.
     public func index(nonce: String) -> String {
         if indexHTML == nil {
-            let html = ReportHTML.index(title: configuration.title, notebooks: entries.compactMap(\.rendered), footer: footer(), images: images)
+            let html = ReportHTML.index(title: configuration.title, notebooks: entries.filter { !$0.gone }.compactMap(\.rendered),
+                                        footer: footer(), images: images)
             indexHTML = html
             write(html, to: "index.html")
         }
+        // Every notebook's version, a deleted one's too: the page is current for it as well.
         let versions = Dictionary(uniqueKeysWithValues: entries.map { ($0.slug, $0.live.version) })
-        let anchors = entries.flatMap { e in (e.plan?.steps ?? []).map { ($0.cell.name, e.slug) } }
+        let anchors = entries.filter { !$0.gone }.flatMap { e in (e.plan?.steps ?? []).map { ($0.cell.name, e.slug) } }
         return PreviewPage.inject(indexHTML!, boot: .init(page: nil, versions: versions, cells: anchors), nonce: nonce)
     }
 

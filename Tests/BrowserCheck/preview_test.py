@@ -1,5 +1,5 @@
 """Drives `latentbook preview` in headless Chromium through Playwright, as an author would:
-edit prose and see it without a reload, change an option and watch that cell train (step line,
+edit prose and see it without a reload, save a new notebook into the directory and delete it, change an option and watch that cell train (step line,
 growing curve, at least one event a second), click Run, break the notebook and fix it, stop a
 training, two browsers at once, Ctrl-C.
 
@@ -117,7 +117,8 @@ def run(args, sync_playwright, playwright_error, browser_path):
     results = {}
     shown_state = []  # what the page showed of each cell when a step failed
     try:
-        preview = Preview(args.latentbook, args.data, work, notebook("First prose.", 2))
+        # The directory is previewed (as `latentbook preview notebooks/`), so notebooks can join it.
+        preview = Preview(args.latentbook, args.data, work, notebook("First prose.", 2), serve=work)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=browser_path, headless=True, args=["--no-sandbox"])
             # Playwright's waits evaluate strings, which the pages' policy forbids; the second
@@ -137,6 +138,17 @@ def run(args, sync_playwright, playwright_error, browser_path):
             page.wait_for_function("document.getElementById('lb-bar').textContent === 'preview: live'")
             preview.write("Prose seen in the full report.", 2)
             page.wait_for_function("document.body.innerText.includes('Prose seen in the full report.')")
+            # A notebook saved into the directory joins the full report; deleted, it leaves it,
+            # and the page then stays put (no fetch after fetch for the notebook that went).
+            (work / "extra.md").write_text("---\ntitle: Extra\n---\n\n# Extra\n\nA notebook saved later.\n")
+            page.wait_for_function("document.body.innerText.includes('A notebook saved later.')")
+            (work / "extra.md").unlink()
+            page.wait_for_function("!document.body.innerText.includes('A notebook saved later.')")
+            fetches = lambda: page.evaluate("performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/').length")
+            settled = fetches()
+            time.sleep(1)
+            check(fetches() == settled and "Prose seen in the full report." in page.inner_text("main"),
+                  "the full report kept fetching itself after a notebook left it")
             page.goto(f"{preview.base}/nb.html")
             page.wait_for_function("document.getElementById('lb-bar').textContent === 'preview: live'")
             ae = "#cell-nb-ae"

@@ -13,7 +13,8 @@ struct Served {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(_ notebooks: [String: String], data: String? = nil) async throws -> Served {
+    /// With `watch`, the directory is watched as `latentbook preview DIR` watches it.
+    static func start(_ notebooks: [String: String], data: String? = nil, watch: Bool = false) async throws -> Served {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("out"), withIntermediateDirectories: true)
         var paths: [String] = []
@@ -23,7 +24,7 @@ struct Served {
             paths.append(url.path)
         }
         let store = try ResultStore(directory: directory.appendingPathComponent("cache"))
-        let session = PreviewSession(.init(paths: paths, profile: .quick, threads: 1, data: data,
+        let session = PreviewSession(.init(paths: paths, directories: watch ? [directory.path] : [], profile: .quick, threads: 1, data: data,
                                            output: directory.appendingPathComponent("out"), title: "Preview test"), store: store)
         await session.start()
         let server = PreviewServer(session: session, port: 0)
