@@ -68,12 +68,6 @@ struct PreviewNotebooks: ParsableCommand {
     }
 }
 
-/// Whether `path` names a directory: its notebooks saved later join the preview.
-private func isDirectory(_ path: String) -> Bool {
-    var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-}
-
 private final class FailureBox: @unchecked Sendable {
     var error: (any Error)?
 }

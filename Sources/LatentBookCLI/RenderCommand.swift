@@ -59,15 +59,18 @@ struct RenderReport: ParsableCommand {
     }
 }
 
-/// Files as given; directories contribute their `*.md` files, sorted by name.
+/// Whether `path` names a directory (of notebooks, which the preview also watches).
+func isDirectory(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+}
+
+/// Files as given; directories contribute their notebooks (`NotebookFile.notebooks(in:)`), sorted by name.
 func notebookPaths(_ inputs: [String]) throws -> [String] {
     var paths: [String] = []
     for input in inputs {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw CommandError("no such notebook or directory: \(input)")
-        }
-        guard isDirectory.boolValue else { paths.append(input); continue }
+        guard FileManager.default.fileExists(atPath: input) else { throw CommandError("no such notebook or directory: \(input)") }
+        guard isDirectory(input) else { paths.append(input); continue }
         guard let found = NotebookFile.notebooks(in: input) else { throw CommandError("cannot list the directory \(input)") }
         guard !found.isEmpty else { throw CommandError("\(input) holds no notebooks (*.md)") }
         paths += found

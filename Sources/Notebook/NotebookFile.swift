@@ -18,12 +18,16 @@ public enum NotebookFile {
     public enum ReadFailure: Error {
         case tooLarge(Int)
         case cannotRead(String)
+
+        static let missing = "no such file"
+        /// The file is not there (deleted, or not saved yet).
+        public var isMissing: Bool { if case .cannotRead(Self.missing) = self { true } else { false } }
     }
 
     /// The file's bytes; one over the limit is refused without reading it (it may be /dev/zero).
     public static func read(_ path: String) -> Result<[UInt8], ReadFailure> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(.cannotRead(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
+        guard fd >= 0 else { return .failure(.cannotRead(errno == ENOENT ? ReadFailure.missing : String(cString: strerror(errno)))) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(.cannotRead(String(cString: strerror(errno)))) }

@@ -38,8 +38,7 @@ public actor PreviewSession {
     struct Entry {
         let path: String
         let slug: String
-        /// In a watched directory: a deleted file leaves the full report (a named file stays, with its problem).
-        var watched = false
+        /// Deleted from a watched directory: out of the full report (a named file stays, with its problem).
         var gone = false
         /// The file's bytes as last read; a change is a save.
         var source: [UInt8]?
@@ -85,11 +84,7 @@ public actor PreviewSession {
     public init(_ configuration: Configuration, store: ResultStore) {
         self.configuration = configuration
         runner = Runner(store: store)
-        entries = configuration.paths.map { path in
-            var entry = Self.entry(path)
-            entry.watched = configuration.directories.contains { Self.directory(path, is: $0) }
-            return entry
-        }
+        entries = configuration.paths.map(Self.entry)
     }
 
     private static func entry(_ path: String) -> Entry {
@@ -133,11 +128,9 @@ public actor PreviewSession {
             }
             return
         }
-        var entry = Self.entry(path)
-        entry.watched = true
         let siblings = entries.indices.filter { Self.directory(entries[$0].path, is: directory) }
         let at = siblings.first { entries[$0].path > path } ?? siblings.last.map { $0 + 1 } ?? entries.endIndex
-        entries.insert(entry, at: at)
+        entries.insert(Self.entry(path), at: at)
         indexHTML = nil
         reload(at, force: true)
     }
@@ -149,7 +142,8 @@ public actor PreviewSession {
         guard force || bytes != entries[i].source else { return }
         entries[i].source = bytes
         // Deleted from a watched directory: it leaves the full report; its own page says why.
-        if case .failure(.cannotRead("no such file")) = read, entries[i].watched { setGone(i, true) } else { setGone(i, false) }
+        let missing = if case .failure(let failure) = read { failure.isMissing } else { false }
+        setGone(i, missing && configuration.directories.contains { Self.directory(path, is: $0) })
         switch Runner.plan(read, file: path, profile: configuration.profile) {
         case .failure(.notANotebook(let d)):
             setProblems(i, [d])
